@@ -1,0 +1,84 @@
+// Package tokens counts prompt tokens offline with the cl100k_base BPE. It is
+// an approximation for models with other vocabularies; budgets leave room.
+//
+// Counting is done line by line with a bounded cache of line counts: between
+// two keystrokes almost every line of a prompt is unchanged, so a prompt of
+// thousands of tokens costs one BPE run for the edited line instead of the
+// milliseconds a whole-prompt encode takes.
+package tokens
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/tiktoken-go/tokenizer"
+)
+
+var (
+	encOnce sync.Once
+	enc     tokenizer.Codec
+
+	cacheMu sync.Mutex
+	cache   = map[string]int{}
+)
+
+// maxCache bounds the line cache; it is cleared when full, which is cheap
+// and keeps memory flat without LRU bookkeeping on every lookup.
+const maxCache = 1 << 16
+
+func codec() tokenizer.Codec {
+	encOnce.Do(func() {
+		var err error
+		enc, err = tokenizer.Get(tokenizer.Cl100kBase)
+		if err != nil {
+			panic("tokens: embedded cl100k vocabulary missing: " + err.Error())
+		}
+	})
+	return enc
+}
+
+// Line counts the tokens of one line (without its newline), cached.
+func Line(line string) int {
+	if line == "" {
+		return 0
+	}
+	cacheMu.Lock()
+	n, ok := cache[line]
+	cacheMu.Unlock()
+	if ok {
+		return n
+	}
+	n = encode(line)
+	cacheMu.Lock()
+	if len(cache) >= maxCache {
+		clear(cache)
+	}
+	cache[line] = n
+	cacheMu.Unlock()
+	return n
+}
+
+func encode(s string) int {
+	ids, _, err := codec().Encode(s)
+	if err != nil {
+		return len(s)/3 + 1
+	}
+	return len(ids)
+}
+
+// Count counts the tokens of a text: the sum over its lines, plus one per
+// newline.
+func Count(text string) int {
+	n := 0
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return n + Line(text)
+		}
+		n += Line(text[:i]) + 1
+		text = text[i+1:]
+	}
+}
+
+// Warm loads the vocabulary; call it off the request path at startup.
+func Warm() { codec() }

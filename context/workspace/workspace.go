@@ -1,0 +1,293 @@
+// Package workspace owns what Inkling knows of the user's files: the open
+// buffers (text, syntax tree, most-recently-used order), a log of recent
+// edits, and the conversion between LSP positions and byte offsets.
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inkling-ls/inkling/treesitter"
+)
+
+// ErrUnknownDocument is returned for a URI that was never opened (or closed).
+var ErrUnknownDocument = errors.New("document is not open")
+
+// DefaultMaxParseBytes is the size above which a buffer is kept as text but
+// not parsed: parsing is linear, and such files are generated or data.
+const DefaultMaxParseBytes = 4 << 20
+
+// Workspace holds the open buffers. Its methods are safe for concurrent use.
+type Workspace struct {
+	MaxParseBytes int
+
+	mu      sync.Mutex
+	roots   []string
+	buffers map[string]*buffer
+	mru     []string // most recent first
+	edits   []EditRecord
+}
+
+// New returns an empty workspace rooted at the given folders.
+func New(roots ...string) *Workspace {
+	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, roots: roots, buffers: map[string]*buffer{}}
+}
+
+// SetRoots replaces the workspace folders.
+func (w *Workspace) SetRoots(roots []string) {
+	w.mu.Lock()
+	w.roots = append([]string(nil), roots...)
+	w.mu.Unlock()
+}
+
+// Roots are the workspace folders.
+func (w *Workspace) Roots() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.roots...)
+}
+
+// Open starts tracking a buffer, replacing any earlier one with its URI.
+func (w *Workspace) Open(uri, languageID string, version int32, text string) {
+	path := PathOf(uri)
+	b := &buffer{uri: uri, path: path, languageID: languageID, lang: treesitter.Lookup(languageID, path), version: version}
+	b.setText(text, w.MaxParseBytes)
+	w.mu.Lock()
+	old := w.buffers[uri]
+	w.buffers[uri] = b
+	w.touchLocked(uri)
+	w.mu.Unlock()
+	if old != nil {
+		old.mu.Lock()
+		old.tree.Close()
+		old.tree = nil
+		old.mu.Unlock()
+	}
+}
+
+// Change applies content changes to an open buffer. A version older than the
+// buffer's is refused: the edits were sent out of order and applying them
+// would corrupt the text.
+func (w *Workspace) Change(uri string, version int32, changes []Change, enc Encoding) error {
+	w.mu.Lock()
+	b := w.buffers[uri]
+	if b != nil {
+		w.touchLocked(uri)
+	}
+	w.mu.Unlock()
+	if b == nil {
+		return fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
+	}
+	b.mu.Lock()
+	if version != 0 && version < b.version {
+		cur := b.version
+		b.mu.Unlock()
+		return fmt.Errorf("%s: change for version %d arrived after version %d; ignored", uri, version, cur)
+	}
+	b.version = version
+	recs, err := b.apply(changes, enc, w.MaxParseBytes)
+	b.mu.Unlock()
+	w.mu.Lock()
+	for _, r := range recs {
+		w.logEditLocked(r)
+	}
+	w.mu.Unlock()
+	return err
+}
+
+// Close stops tracking a buffer and frees its tree.
+func (w *Workspace) Close(uri string) error {
+	w.mu.Lock()
+	b := w.buffers[uri]
+	delete(w.buffers, uri)
+	for i, u := range w.mru {
+		if u == uri {
+			w.mru = append(w.mru[:i], w.mru[i+1:]...)
+			break
+		}
+	}
+	w.mu.Unlock()
+	if b == nil {
+		return fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
+	}
+	b.mu.Lock()
+	b.tree.Close()
+	b.tree = nil
+	b.mu.Unlock()
+	return nil
+}
+
+// Focus moves a buffer to the front of the recency order.
+func (w *Workspace) Focus(uri string) {
+	w.mu.Lock()
+	if w.buffers[uri] != nil {
+		w.touchLocked(uri)
+	}
+	w.mu.Unlock()
+}
+
+func (w *Workspace) touchLocked(uri string) {
+	if len(w.mru) > 0 && w.mru[0] == uri {
+		return
+	}
+	for i, u := range w.mru {
+		if u == uri {
+			copy(w.mru[1:i+1], w.mru[:i])
+			w.mru[0] = uri
+			return
+		}
+	}
+	w.mru = append([]string{uri}, w.mru...)
+}
+
+// Snapshot returns an immutable view of a buffer. withTree asks for a copy of
+// its syntax tree; the caller must Close the snapshot to free it.
+func (w *Workspace) Snapshot(uri string, withTree bool) (*Snapshot, error) {
+	w.mu.Lock()
+	b := w.buffers[uri]
+	w.mu.Unlock()
+	if b == nil {
+		return nil, fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang, Version: b.version, Text: b.text, starts: b.starts}
+	if withTree && b.tree != nil {
+		s.Tree = b.tree.Copy()
+	}
+	return s, nil
+}
+
+// Buffers returns text-only snapshots of the open buffers, most recently used
+// first. They hold no tree and need no Close.
+func (w *Workspace) Buffers() []*Snapshot {
+	w.mu.Lock()
+	bs := make([]*buffer, 0, len(w.mru))
+	for _, u := range w.mru {
+		bs = append(bs, w.buffers[u])
+	}
+	w.mu.Unlock()
+	out := make([]*Snapshot, 0, len(bs))
+	for _, b := range bs {
+		b.mu.Lock()
+		out = append(out, &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang, Version: b.version, Text: b.text, starts: b.starts})
+		b.mu.Unlock()
+	}
+	return out
+}
+
+// Snapshot is an immutable view of one buffer at one version.
+type Snapshot struct {
+	URI        string
+	Path       string // file system path ("" for non-file URIs)
+	LanguageID string
+	Language   *treesitter.Language // nil: plain text
+	Version    int32
+	Text       string
+	Tree       *treesitter.Tree // nil unless asked for and available
+	starts     []int
+}
+
+// Close frees the snapshot's tree copy.
+func (s *Snapshot) Close() {
+	if s != nil {
+		s.Tree.Close()
+		s.Tree = nil
+	}
+}
+
+// Offset converts an LSP position to a byte offset. exact is false when the
+// position was past the end of its line or of the document and was clamped.
+func (s *Snapshot) Offset(p Position, enc Encoding) (off int, exact bool) {
+	return offsetOf(s.Text, s.starts, p, enc)
+}
+
+// Position converts a byte offset to an LSP position.
+func (s *Snapshot) Position(off int, enc Encoding) Position {
+	return positionOf(s.Text, s.starts, off, enc)
+}
+
+// LineCount is the number of lines (a trailing newline starts an empty one).
+func (s *Snapshot) LineCount() int { return len(s.starts) }
+
+// LineStart is the byte offset of line i's first character.
+func (s *Snapshot) LineStart(i int) int { return s.starts[i] }
+
+// Units counts text in the given encoding's code units.
+func Units(text string, enc Encoding) int { return units(text, enc) }
+
+// PathOf turns a file:// URI into a file system path; other URIs are
+// returned as they are, so that they still have a stable name.
+func PathOf(uri string) string {
+	if !strings.HasPrefix(uri, "file:") {
+		return uri
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Path == "" {
+		return strings.TrimPrefix(uri, "file://")
+	}
+	return filepath.FromSlash(u.Path)
+}
+
+// URIOf turns a file system path into a file:// URI.
+func URIOf(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// EditRecord is one recent edit: the lines it touched, before and after.
+type EditRecord struct {
+	Path   string
+	Line   int // first line touched, zero-based
+	Before string
+	After  string
+	At     time.Time
+	whole  bool
+}
+
+// maxEdits bounds the edit log; older edits matter less to what comes next.
+const maxEdits = 32
+
+func editRecord(path, text string, starts []int, s, e int, newText string) EditRecord {
+	ls := searchLine(starts, s)
+	le := searchLine(starts, e)
+	from, to := starts[ls], lineEnd(text, starts, le)
+	before := text[from:to]
+	after := text[from:s] + newText + text[e:to]
+	return EditRecord{Path: path, Line: ls, Before: before, After: after, At: time.Now()}
+}
+
+// logEditLocked appends an edit, merging it into the last one when it
+// continues on the same lines: typing a word is one edit, not one per key.
+func (w *Workspace) logEditLocked(r EditRecord) {
+	if r.whole {
+		return // a full-text sync says nothing about where the user is working
+	}
+	if n := len(w.edits); n > 0 {
+		last := &w.edits[n-1]
+		if last.Path == r.Path && last.Line == r.Line && strings.Count(last.After, "\n") == strings.Count(r.Before, "\n") && last.After == r.Before {
+			last.After = r.After
+			last.At = r.At
+			return
+		}
+	}
+	w.edits = append(w.edits, r)
+	if len(w.edits) > maxEdits {
+		w.edits = append(w.edits[:0], w.edits[len(w.edits)-maxEdits:]...)
+	}
+}
+
+// RecentEdits returns the edit log, oldest first.
+func (w *Workspace) RecentEdits() []EditRecord {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]EditRecord(nil), w.edits...)
+}
