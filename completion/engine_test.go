@@ -1,0 +1,187 @@
+package completion
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+	"github.com/inkling-ls/inkling/context/workspace"
+)
+
+// scripted is a provider for unit tests of the engine: it answers with fixed
+// chunks, optionally after a gate, and counts calls.
+type scripted struct {
+	mu     sync.Mutex
+	calls  int
+	chunks []string
+	gate   chan struct{} // when set, each chunk waits for a receive
+	ended  chan error    // every call's end
+}
+
+func (s *scripted) Name() string { return "scripted" }
+
+func (s *scripted) Complete(ctx context.Context, p provider.Prompt, onText func(string) bool) error {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	err := func() error {
+		for _, c := range s.chunks {
+			if s.gate != nil {
+				select {
+				case <-s.gate:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			if !onText(c) {
+				return nil
+			}
+		}
+		return nil
+	}()
+	if s.ended != nil {
+		s.ended <- err
+	}
+	return err
+}
+
+func (s *scripted) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+const goSrc = "package p\n\nfunc add(a, b int) int {\n\t\n}\n"
+
+func newTestEngine(p provider.Provider) (*Engine, *workspace.Workspace) {
+	ws := workspace.New()
+	ws.Open("file:///w/a.go", "go", 1, goSrc)
+	o := DefaultOptions()
+	o.Debounce = 0
+	return New(ws, p, o), ws
+}
+
+func typeAt(t *testing.T, ws *workspace.Workspace, v int32, line, col int, s string) {
+	t.Helper()
+	r := workspace.Range{Start: workspace.Position{Line: line, Character: col}, End: workspace.Position{Line: line, Character: col}}
+	if err := ws.Change("file:///w/a.go", v, []workspace.Change{{Range: &r, Text: s}}, workspace.UTF16); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTypingThroughMakesNoModelCall(t *testing.T) {
+	p := &scripted{chunks: []string{"return a", " + b\n}\n"}}
+	e, ws := newTestEngine(p)
+	ctx := context.Background()
+	res, err := e.Complete(ctx, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 1}, Trigger: Invoked})
+	if err != nil || len(res.Items) != 1 || res.Items[0].Text != "return a + b" {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	typed := "retu"
+	for i, ch := range typed {
+		typeAt(t, ws, int32(i+2), 3, 1+i, string(ch))
+		res, err := e.Complete(ctx, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 2 + i}, Trigger: Automatic})
+		if err != nil || len(res.Items) != 1 || res.Source != "cache" {
+			t.Fatalf("after %q: %+v %v", typed[:i+1], res, err)
+		}
+		if want := "return a + b"[i+1:]; res.Items[0].Text != want {
+			t.Fatalf("after %q: %q want %q", typed[:i+1], res.Items[0].Text, want)
+		}
+	}
+	if p.count() != 1 {
+		t.Fatalf("model calls = %d, want 1", p.count())
+	}
+	// Typing something else falls back to the model.
+	typeAt(t, ws, 10, 3, 5, "X")
+	if _, err := e.Complete(ctx, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 6}, Trigger: Invoked}); err != nil {
+		t.Fatal(err)
+	}
+	if p.count() != 2 {
+		t.Fatalf("model calls = %d, want 2", p.count())
+	}
+}
+
+func TestJoinAndPartials(t *testing.T) {
+	p := &scripted{chunks: []string{"return", " a", " + b", "\n}"}, gate: make(chan struct{})}
+	e, ws := newTestEngine(p)
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.Complete(ctx1, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 1}, Trigger: Invoked})
+		errc <- err
+	}()
+	p.gate <- struct{}{} // "return" streamed
+	// The user types "r": the old request is cancelled, the new one joins.
+	cancel1()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("first request: %v", err)
+	}
+	typeAt(t, ws, 2, 3, 1, "r")
+	var partials []string
+	done := make(chan *Result, 1)
+	go func() {
+		res, err := e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 2}, Trigger: Automatic,
+			OnPartial: func(s Suggestion) { partials = append(partials, s.Text) }})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	for e.Stats.Joined.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for range 3 {
+		p.gate <- struct{}{}
+	}
+	res := <-done
+	if p.count() != 1 {
+		t.Fatalf("model calls = %d, want 1 (joined)", p.count())
+	}
+	if res.Source != "joined" || len(res.Items) != 1 || res.Items[0].Text != "eturn a + b" {
+		t.Fatalf("joined result %+v", res)
+	}
+	if len(partials) == 0 || partials[len(partials)-1] != res.Items[0].Text {
+		t.Fatalf("partials %q, final %q", partials, res.Items[0].Text)
+	}
+	for i := 1; i < len(partials); i++ {
+		if !strings.HasPrefix(partials[i], partials[i-1]) {
+			t.Fatalf("partials not growing: %q", partials)
+		}
+	}
+}
+
+func TestDivergingRequestCancelsFlight(t *testing.T) {
+	p := &scripted{chunks: []string{"return a", " + b"}, gate: make(chan struct{}), ended: make(chan error, 4)}
+	e, ws := newTestEngine(p)
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	go e.Complete(ctx1, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 1}, Trigger: Invoked})
+	p.gate <- struct{}{}
+	cancel1()
+	typeAt(t, ws, 2, 3, 1, "x") // not what the model is writing
+	go e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 2}, Trigger: Invoked})
+	select {
+	case err := <-p.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("old stream ended with %v, want cancellation", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("old stream not closed")
+	}
+	close(p.gate)
+}
+
+func TestBadPositionAndUnknownDocument(t *testing.T) {
+	e, _ := newTestEngine(&scripted{})
+	_, err := e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 99, Character: 0}})
+	if !errors.Is(err, ErrBadPosition) {
+		t.Fatalf("past end: %v", err)
+	}
+	_, err = e.Complete(context.Background(), Request{URI: "file:///w/nope.go"})
+	if !errors.Is(err, workspace.ErrUnknownDocument) {
+		t.Fatalf("unknown: %v", err)
+	}
+}

@@ -1,0 +1,188 @@
+package completion
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+	"github.com/inkling-ls/inkling/context/workspace"
+)
+
+// flight is one model call. It belongs to no LSP request: requests wait on
+// it, and when the last one leaves (cancelled, superseded) it lingers a
+// moment for a request that extends it, so that typing ahead of a slow
+// model does not restart it at every key.
+type flight struct {
+	uri string
+	k   key
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	cut     *cutter
+	err     error
+	waiters int
+	linger  *time.Timer
+	changed chan struct{} // closed and replaced whenever visible text grows
+}
+
+// launch starts a model call for uri, replacing (and cancelling) whatever
+// was in flight for it.
+func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.Prompt, s Shape, lang string) *flight {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &flight{uri: uri, k: k, cancel: cancel, done: make(chan struct{}), cut: newCutter(s, lang), changed: make(chan struct{})}
+	e.mu.Lock()
+	if old := e.flights[uri]; old != nil {
+		old.cancel()
+	}
+	e.flights[uri] = f
+	e.mu.Unlock()
+	e.Stats.ModelCalls.Add(1)
+	go func() {
+		defer close(f.done)
+		defer cancel()
+		err := p.Complete(ctx, prompt, func(chunk string) bool {
+			f.mu.Lock()
+			full := f.cut.feed(chunk)
+			ch := f.changed
+			f.changed = make(chan struct{})
+			f.mu.Unlock()
+			close(ch)
+			if full {
+				// Whatever the model would still send is thrown away
+				// unread: stop the stream now.
+				return false
+			}
+			return true
+		})
+		f.mu.Lock()
+		f.err = err
+		f.cut.end()
+		ans := f.cut.answer()
+		discarded := len(f.cut.buf.String()) - len(ans)
+		f.mu.Unlock()
+		if discarded > 0 {
+			e.Stats.TokensDiscarded.Add(int64(discarded+3) / 4)
+		}
+		e.record(err)
+		if err == nil {
+			e.cache.add(f.k, ans)
+		}
+		e.mu.Lock()
+		if e.flights[uri] == f {
+			delete(e.flights, uri)
+		}
+		e.mu.Unlock()
+	}()
+	return f
+}
+
+// joinable returns the flight for uri that a request at offset extends, and
+// what was typed since it started; otherwise it cancels that flight, since
+// its answer can no longer fit.
+func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (*flight, string) {
+	e.mu.Lock()
+	f := e.flights[uri]
+	e.mu.Unlock()
+	if f == nil {
+		return nil, ""
+	}
+	typed, ok := f.k.typedSince(text, offset, suffixHash)
+	if ok {
+		f.mu.Lock()
+		so := f.cut.buf.String()
+		f.mu.Unlock()
+		// Compatible while what was typed and what has streamed agree.
+		if strings.HasPrefix(so, typed) || strings.HasPrefix(typed, so) {
+			return f, typed
+		}
+	}
+	e.mu.Lock()
+	if e.flights[uri] == f {
+		delete(e.flights, uri)
+	}
+	e.mu.Unlock()
+	f.cancel()
+	return nil, ""
+}
+
+// wait blocks until the flight's answer is complete or ctx ends, passing the
+// growing suggestion (minus what was typed since the flight began) to
+// onPartial. It returns the answer with typed cut off the front.
+func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggestion), at workspace.Position, e *Engine) (string, error) {
+	f.mu.Lock()
+	f.waiters++
+	if f.linger != nil {
+		f.linger.Stop()
+		f.linger = nil
+	}
+	f.mu.Unlock()
+	defer f.leave(e)
+
+	last := ""
+	for {
+		f.mu.Lock()
+		vis := f.cut.visible()
+		ch := f.changed
+		f.mu.Unlock()
+		if onPartial != nil && len(vis) > len(typed) && strings.HasPrefix(vis, typed) {
+			if p := vis[len(typed):]; p != last && strings.TrimSpace(p) != "" {
+				last = p
+				onPartial(Suggestion{Text: p, Range: workspace.Range{Start: at, End: at}})
+			}
+		}
+		select {
+		case <-f.done:
+			f.mu.Lock()
+			ans, err := f.cut.answer(), f.err
+			f.mu.Unlock()
+			if err != nil {
+				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+					return "", ctx.Err()
+				}
+				e.Stats.Errors.Add(1)
+				return "", err
+			}
+			if !strings.HasPrefix(ans, typed) {
+				return "", nil // the user typed something else
+			}
+			return ans[len(typed):], nil
+		case <-ctx.Done():
+			e.Stats.Cancelled.Add(1)
+			return "", ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// leave drops a waiter; the last one out starts the linger timer.
+func (f *flight) leave(e *Engine) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waiters--
+	if f.waiters > 0 {
+		return
+	}
+	select {
+	case <-f.done:
+		return
+	default:
+	}
+	linger := e.Options().Linger
+	if linger <= 0 {
+		f.cancel()
+		return
+	}
+	f.linger = time.AfterFunc(linger, func() {
+		f.mu.Lock()
+		idle := f.waiters == 0
+		f.mu.Unlock()
+		if idle {
+			f.cancel()
+		}
+	})
+}
