@@ -1,0 +1,192 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// llamacpp talks to llama.cpp's server (llama-server) on its own /infill
+// endpoint. The server knows the model's FIM tokens and spells the prompt
+// itself, putting input_extra first as repository-level context, so this
+// backend sends plain fields and no template. cache_prompt lets the server
+// keep the KV cache of a shared beginning between requests.
+type llamacpp struct {
+	base
+	url string // .../infill
+}
+
+func newLlamaCpp(cfg Config, o options) (*llamacpp, error) {
+	root, err := llamaRoot(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &llamacpp{base: newBase("llamacpp", cfg, o), url: root + "/infill"}, nil
+}
+
+const defaultLlamaEndpoint = "http://127.0.0.1:8080"
+
+// llamaRoot finds the server's root from the endpoint: llama-server mounts
+// /infill at the root, but users often copy the OpenAI-style base that ends
+// in /v1, or the full /infill URL; both are accepted.
+func llamaRoot(endpoint string) (string, error) {
+	if strings.TrimSpace(endpoint) == "" {
+		endpoint = defaultLlamaEndpoint
+	}
+	u, err := parseEndpoint(endpoint)
+	if err != nil {
+		return "", err
+	}
+	p := strings.TrimRight(u.Path, "/")
+	p = strings.TrimSuffix(p, "/infill")
+	p = strings.TrimSuffix(p, "/v1")
+	u.Path, u.RawPath = p, ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+type infillChunk struct {
+	Filename string `json:"filename"`
+	Text     string `json:"text"`
+}
+
+// infillRequest is the body of POST /infill. Temperature has no omitempty:
+// 0 (greedy) is what a completion usually wants.
+type infillRequest struct {
+	InputPrefix string        `json:"input_prefix"`
+	InputSuffix string        `json:"input_suffix"`
+	InputExtra  []infillChunk `json:"input_extra,omitempty"`
+	Prompt      string        `json:"prompt"`
+	NPredict    int           `json:"n_predict"`
+	Stream      bool          `json:"stream"`
+	CachePrompt bool          `json:"cache_prompt"`
+	Stop        []string      `json:"stop,omitempty"`
+	Temperature float64       `json:"temperature"`
+	Model       string        `json:"model,omitempty"`
+}
+
+func (l *llamacpp) request(p Prompt) infillRequest {
+	r := infillRequest{
+		InputSuffix: p.Suffix,
+		NPredict:    maxTokens(p),
+		Stream:      true,
+		CachePrompt: true,
+		Stop:        mergeStops(p.Stop),
+		Temperature: l.cfg.Temperature,
+		Model:       l.cfg.Model,
+	}
+	for _, s := range p.Context {
+		if s.Text != "" {
+			r.InputExtra = append(r.InputExtra, infillChunk{Filename: s.Path, Text: s.Text})
+		}
+	}
+	if p.Path != "" {
+		r.InputPrefix = CommentLine(p.Language, "Path: "+p.Path) + "\n"
+	}
+	r.InputPrefix += p.Prefix
+	return r
+}
+
+func (l *llamacpp) Complete(ctx context.Context, p Prompt, onText func(string) bool) error {
+	body, err := json.Marshal(l.request(p))
+	if err != nil {
+		return err
+	}
+	return l.run(ctx, p, onText, func(ctx context.Context, emit func(string) bool) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		if l.cfg.APIKey != "" {
+			req.Header.Set("Authorization", "Bearer "+l.cfg.APIKey)
+		}
+		resp, err := l.http.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		return readInfill(resp.Body, l.cfg.MaxAnswerBytes, emit)
+	})
+}
+
+// infillEvent is the part of a /infill stream event we use.
+type infillEvent struct {
+	Content *string         `json:"content"`
+	Stop    bool            `json:"stop"`
+	Error   json.RawMessage `json:"error"`
+}
+
+// readInfill decodes a /infill stream, passing each piece of content to
+// emit, until the event with "stop": true, the end of the stream, or emit
+// returning false. Each event holds one token or so; maxEvent bounds a line.
+func readInfill(r io.Reader, maxEvent int, emit func(string) bool) error {
+	sse := newSSEReader(r, maxEvent+4096)
+	for {
+		ev, err := sse.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ev.Type == "error" {
+			return streamError(ev.Data)
+		}
+		var e infillEvent
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return errors.Join(errBadEvent, err)
+		}
+		if len(e.Error) > 0 && string(e.Error) != "null" {
+			return streamError(ev.Data)
+		}
+		if e.Content == nil && !e.Stop {
+			return errBadEvent
+		}
+		if e.Content != nil && *e.Content != "" && !emit(*e.Content) {
+			return nil
+		}
+		if e.Stop {
+			return nil
+		}
+	}
+}
+
+// streamError is a failure the server reported inside a 200 stream, such
+// as llama.cpp's `error: {"code":500,"message":..,"type":"server_error"}`.
+func streamError(data []byte) error {
+	var v struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Type    string `json:"type"`
+	}
+	msg := serverMessage(data)
+	if json.Unmarshal(data, &v) == nil && v.Message != "" {
+		msg = v.Message
+	}
+	e := &Error{Kind: KindServer, Msg: msg}
+	switch {
+	case v.Code == 401 || v.Code == 403 || v.Type == "authentication_error":
+		e.Kind = KindAuth
+	case v.Code == 429:
+		e.Kind = KindRateLimit
+	case v.Code >= 400 && v.Code < 500 || v.Type == "invalid_request_error":
+		e.Kind = KindBadRequest
+	}
+	return e
+}
+
+// parseEndpoint checks an endpoint URL, naming the setting in the error.
+func parseEndpoint(endpoint string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(endpoint))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("the `endpoint` setting must be an http(s) URL such as http://127.0.0.1:8080/v1")
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}

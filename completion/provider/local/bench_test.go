@@ -1,0 +1,144 @@
+package local
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+)
+
+// goCorpus reads the Go files of a few standard-library packages, which
+// every machine with Go has: about 3.5 MB, 0.75 M tokens.
+func goCorpus(tb testing.TB) []evalFile {
+	tb.Helper()
+	var files []evalFile
+	for _, d := range []string{"net/http", "go/types", "encoding/json", "text/template"} {
+		dir := filepath.Join(runtime.GOROOT(), "src", d)
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			files = append(files, evalFile{filepath.Join(d, filepath.Base(p)), string(data)})
+		}
+	}
+	if len(files) == 0 {
+		tb.Skip("no GOROOT sources")
+	}
+	return files
+}
+
+// BenchmarkTrain measures training speed (lexing included) and the
+// memory the model takes.
+func BenchmarkTrain(b *testing.B) {
+	files := goCorpus(b)
+	var tokens int64
+	var heap uint64
+	var elapsed time.Duration
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		e := New(Options{MaxBytes: 1 << 40})
+		start := time.Now()
+		for _, f := range files {
+			e.Train(f.path, "go", f.text)
+		}
+		elapsed += time.Since(start)
+		tokens += e.Stats().Tokens
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = after.HeapInuse - before.HeapInuse
+		runtime.KeepAlive(e)
+	}
+	b.ReportMetric(float64(tokens)/elapsed.Seconds(), "tokens/s")
+	b.ReportMetric(float64(heap)/float64(tokens/int64(b.N)), "heap-bytes/token")
+	b.ReportMetric(float64(heap), "heap-bytes")
+}
+
+// BenchmarkSuggest measures one line suggestion at the starts of lines of
+// a file the model was not trained on, with the whole file before the
+// cursor as the prompt prefix.
+func BenchmarkSuggest(b *testing.B) {
+	files := goCorpus(b)
+	e := New(Options{})
+	var test evalFile
+	for _, f := range files {
+		if f.path == "net/http/server.go" {
+			test = f
+			continue
+		}
+		e.Train(f.path, "go", f.text)
+	}
+	// Cursor points: the start of every 7th line that has code.
+	var points []int
+	line := 0
+	for i := 0; i < len(test.text); i++ {
+		if test.text[i] == '\n' {
+			line++
+			j := i + 1
+			for j < len(test.text) && test.text[j] == '\t' {
+				j++
+			}
+			if line%7 == 0 && j < len(test.text) && test.text[j] != '\n' && test.text[j] != '/' {
+				points = append(points, j)
+			}
+		}
+	}
+	var lat []time.Duration
+	offered := 0
+	i := 0
+	for b.Loop() {
+		cur := points[i%len(points)]
+		i++
+		start := time.Now()
+		got, _ := e.Suggest(provider.Prompt{Path: test.path, Language: "go", Prefix: test.text[max(0, cur-24000):cur]})
+		lat = append(lat, time.Since(start))
+		if got != "" {
+			offered++
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*99/100]), "p99-ns")
+	b.ReportMetric(float64(lat[len(lat)/2]), "p50-ns")
+	b.ReportMetric(float64(offered)/float64(len(lat)), "offered")
+}
+
+// BenchmarkEvalModules runs the real evaluation on the pinned modules from
+// the Go module proxy. It skips when the proxy is unreachable, unless
+// CI=true. Run: go test -run '^$' -bench EvalModules ./completion/provider/local/
+func BenchmarkEvalModules(b *testing.B) {
+	for _, m := range EvalModules {
+		b.Run(filepath.Base(m.Path), func(b *testing.B) {
+			dir, cleanup, err := FetchModule(context.Background(), m)
+			if err != nil {
+				if os.Getenv("CI") == "true" {
+					b.Fatal(err)
+				}
+				b.Skip(err)
+			}
+			defer cleanup()
+			var r Report
+			for b.Loop() {
+				if r, err = Evaluate(dir, EvalOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(r.MRR, "mrr")
+			b.ReportMetric(r.Top1, "top1")
+			b.ReportMetric(r.LineStart.Offered, "start-offered")
+			b.ReportMetric(r.LineStart.Exact, "start-exact")
+			b.ReportMetric(r.MidLine.Offered, "mid-offered")
+			b.ReportMetric(r.MidLine.Exact, "mid-exact")
+			b.ReportMetric(r.TokensPerSec, "tokens/s")
+			b.ReportMetric(float64(r.LatencyP99), "p99-ns")
+			b.Logf("\n%s", r.Format())
+		})
+	}
+}

@@ -1,0 +1,480 @@
+// Package local is the embedded offline completion engine: a nested-cache
+// n-gram model over code tokens (Hellendoorn & Devanbu, FSE 2017) that
+// learns the user's own workspace and completes the rest of a line by beam
+// search. It needs no network and no model files; it is the provider of
+// last resort when no model server is configured or reachable.
+package local
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+)
+
+// Options tunes the engine. The zero value picks the defaults.
+type Options struct {
+	// MaxBytes caps the memory of the trained model. Past it, rare long
+	// n-grams are pruned. Default 128 MiB.
+	MaxBytes int64
+	// MaxFileBytes skips training files larger than this. Default 512 KiB.
+	MaxFileBytes int
+	// MinConfidence is the probability a line must reach to be offered;
+	// below it the engine offers nothing rather than a poor guess.
+	MinConfidence float64
+	// Beam is the beam width. Default 6.
+	Beam int
+	// MaxLines caps a multi-line answer. Default 6.
+	MaxLines int
+}
+
+// DefaultMinConfidence is the line probability below which nothing is offered.
+const DefaultMinConfidence = 0.2
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 128 << 20
+	}
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = 512 << 10
+	}
+	if o.MinConfidence <= 0 {
+		o.MinConfidence = DefaultMinConfidence
+	}
+	if o.Beam <= 0 {
+		o.Beam = 6
+	}
+	if o.MaxLines <= 0 {
+		o.MaxLines = 6
+	}
+	return o
+}
+
+// Engine is the offline provider. All methods are safe for concurrent use;
+// training never holds the model lock for long, so a completion request
+// waits at most for one short batch.
+type Engine struct {
+	opts            Options
+	vocab           *vocab
+	firstNL, lastNL uint32
+
+	trainMu sync.Mutex // serialises writers; held for a whole Train call
+
+	mu      sync.RWMutex // guards what follows; readers are requests
+	global  *trie
+	space   *spacing
+	files   map[string][]byte // trained symbol ids per path, varint-encoded
+	tokens  int64
+	open    *trie
+	openSeq map[string][]uint32
+	prunes  int
+}
+
+// New returns an empty engine.
+func New(opts Options) *Engine {
+	e := &Engine{
+		opts:    opts.withDefaults(),
+		vocab:   newVocab(),
+		global:  newTrie(),
+		space:   newSpacing(),
+		files:   make(map[string][]byte),
+		open:    newTrie(),
+		openSeq: make(map[string][]uint32),
+	}
+	// Layout symbols get consecutive ids so a range test recognises them.
+	var all []string
+	for b := range nlSyms {
+		all = append(all, nlSyms[b][:]...)
+	}
+	ids := e.vocab.intern(all, nil)
+	e.firstNL, e.lastNL = ids[0], ids[len(ids)-1]
+	return e
+}
+
+// Name implements provider.Provider.
+func (e *Engine) Name() string { return "local" }
+
+// Stats describes what the engine has learnt.
+type Stats struct {
+	Files  int   // files in the workspace model
+	Tokens int64 // symbols trained, after comments are dropped
+	Vocab  int   // distinct symbols
+	Nodes  int   // n-grams held
+	Bytes  int64 // estimated memory of the model
+	Prunes int   // times the model was pruned to fit MaxBytes
+}
+
+// Stats reports the model's size.
+func (e *Engine) Stats() Stats {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return Stats{
+		Files:  len(e.files),
+		Tokens: e.tokens,
+		Vocab:  e.vocab.len(),
+		Nodes:  int(e.global.n + e.open.n),
+		Bytes:  e.bytesLocked(),
+		Prunes: e.prunes,
+	}
+}
+
+func (e *Engine) bytesLocked() int64 {
+	b := e.global.bytes() + e.open.bytes() + e.space.bytes() + e.vocab.bytes()
+	for p, f := range e.files {
+		b += int64(len(p) + len(f) + 48)
+	}
+	for _, s := range e.openSeq {
+		b += int64(4*len(s) + 48)
+	}
+	return b
+}
+
+// encode returns the symbol ids of text, and the same-line spacing flags.
+func (e *Engine) encode(language, path, text string) ([]uint32, []bool) {
+	sp := specFor(language, path)
+	lay := newLayout(sp)
+	syms, spaced := symbols(lex(sp, text, nil), &lay, nil, nil)
+	return e.vocab.intern(syms, nil), spaced
+}
+
+// batch is how many positions are counted per write-lock hold: about a
+// millisecond of work, the longest a request can be made to wait.
+const batch = 2048
+
+// Train adds (or replaces) one workspace file in the model.
+func (e *Engine) Train(path, language, text string) {
+	if len(text) > e.opts.MaxFileBytes {
+		return
+	}
+	ids, spaced := e.encode(language, path, text)
+	e.trainMu.Lock()
+	defer e.trainMu.Unlock()
+	e.forgetLocked(path)
+	for from := 0; from < len(ids); from += batch {
+		to := min(from+batch, len(ids))
+		e.mu.Lock()
+		e.global.add(ids, from, to)
+		e.observe(ids[max(from, 1)-1:to], spaced[max(from, 1)-1:to])
+		e.mu.Unlock()
+	}
+	buf := make([]byte, 0, len(ids)*2)
+	for _, id := range ids {
+		buf = binary.AppendUvarint(buf, uint64(id))
+	}
+	e.mu.Lock()
+	e.files[path] = buf
+	e.tokens += int64(len(ids))
+	over := e.bytesLocked() > e.opts.MaxBytes
+	e.mu.Unlock()
+	if over {
+		e.pruneLocked()
+	}
+}
+
+// Forget removes a file from the workspace model.
+func (e *Engine) Forget(path string) {
+	e.trainMu.Lock()
+	defer e.trainMu.Unlock()
+	e.forgetLocked(path)
+}
+
+func (e *Engine) forgetLocked(path string) {
+	e.mu.RLock()
+	buf, ok := e.files[path]
+	e.mu.RUnlock()
+	if !ok {
+		return
+	}
+	var ids []uint32
+	for len(buf) > 0 {
+		v, n := binary.Uvarint(buf)
+		ids = append(ids, uint32(v))
+		buf = buf[n:]
+	}
+	for from := 0; from < len(ids); from += batch {
+		e.mu.Lock()
+		e.global.remove(ids, from, min(from+batch, len(ids)))
+		e.mu.Unlock()
+	}
+	e.mu.Lock()
+	delete(e.files, path)
+	e.tokens -= int64(len(ids))
+	e.mu.Unlock()
+}
+
+// pruneLocked drops ever more frequent long n-grams until the model is
+// within 80% of its cap. The copy is built while requests keep reading
+// the old model; only the swap takes the write lock.
+func (e *Engine) pruneLocked() {
+	for min := uint32(1); min < 1<<20; min *= 2 {
+		nt := e.global.prune(min)
+		e.mu.Lock()
+		e.global = nt
+		e.prunes++
+		for k, v := range e.space.pairs {
+			if v>>16+v&0xffff <= min {
+				delete(e.space.pairs, k)
+			}
+		}
+		b := e.bytesLocked()
+		e.mu.Unlock()
+		if b <= e.opts.MaxBytes*8/10 {
+			return
+		}
+	}
+}
+
+// SetOpen records the text of an open file for the open-files cache; an
+// empty text closes it.
+func (e *Engine) SetOpen(path, text string) {
+	var ids []uint32
+	var spaced []bool
+	if text != "" && len(text) <= e.opts.MaxFileBytes {
+		ids, spaced = e.encode("", path, text)
+	}
+	e.trainMu.Lock()
+	defer e.trainMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old, ok := e.openSeq[path]; ok {
+		e.open.remove(old, 0, len(old))
+		delete(e.openSeq, path)
+	}
+	if len(ids) > 0 {
+		e.open.add(ids, 0, len(ids))
+		e.openSeq[path] = ids
+		e.observe(ids, spaced)
+	}
+	if len(e.openSeq) == 0 && e.open.n > 2 {
+		e.open = newTrie() // drop the dead nodes of closed files
+	}
+}
+
+// observe learns the spacing of same-line pairs; e.mu must be held.
+func (e *Engine) observe(ids []uint32, spaced []bool) {
+	for i := 1; i < len(ids); i++ {
+		if !e.isNL(ids[i]) && !e.isNL(ids[i-1]) {
+			e.space.observe(ids[i-1], ids[i], spaced[i])
+		}
+	}
+}
+
+func (e *Engine) isNL(id uint32) bool { return id >= e.firstNL && id <= e.lastNL }
+
+// Complete implements provider.Provider: it offers the most probable rest
+// of the line (and, for a block start, the next few lines), or nothing.
+func (e *Engine) Complete(ctx context.Context, p provider.Prompt, onText func(string) bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	text, _ := e.Suggest(p)
+	if text != "" {
+		onText(text)
+	}
+	return ctx.Err()
+}
+
+// Suggest returns the completion for p and its probability; "" when the
+// engine is not confident enough.
+func (e *Engine) Suggest(p provider.Prompt) (string, float64) {
+	q := e.prepare(p)
+	if q == nil {
+		return "", 0
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.suggestLocked(q, p.Multiline)
+}
+
+// query is a prompt turned into model terms.
+type query struct {
+	prefix   []uint32
+	partial  string // the part of the word before the cursor, if any
+	gap      bool   // the prefix ends in whitespace
+	lay      layout
+	fileSeqs [][]uint32      // suffix and snippets, extra file-cache text
+	spacing  map[uint64]bool // this file's own spacing of symbol pairs
+}
+
+// prepare lexes the prompt outside any model lock.
+func (e *Engine) prepare(p provider.Prompt) *query {
+	sp := specFor(p.Language, p.Path)
+	toks := lex(sp, p.Prefix, nil)
+	q := &query{}
+	if n := len(toks); n > 0 {
+		last := toks[n-1]
+		switch {
+		case last.Kind == End:
+			q.gap = true
+		case last.Open || (last.Kind == Comment && !strings.HasSuffix(last.Text, "*/")):
+			return nil // inside a string or comment: not ours to guess
+		case last.Kind == Word || last.Kind == Number:
+			q.partial = last.Text
+			toks = toks[:n-1]
+		}
+	}
+	q.lay = newLayout(sp)
+	syms, spaced := symbols(toks, &q.lay, nil, nil)
+	q.prefix = e.vocab.intern(syms, nil)
+	// The file's own habits win over the workspace's: learn the spacing
+	// of the symbol pairs near the cursor.
+	q.spacing = make(map[uint64]bool)
+	for i := max(1, len(syms)-2000); i < len(syms); i++ {
+		if !isNL(syms[i]) && !isNL(syms[i-1]) {
+			q.spacing[key(q.prefix[i-1], q.prefix[i])] = spaced[i]
+		}
+	}
+	// The suffix from the next line on is code the user already has.
+	if i := strings.IndexByte(p.Suffix, '\n'); i >= 0 {
+		ids, _ := e.encode(p.Language, p.Path, p.Suffix[i+1:])
+		q.fileSeqs = append(q.fileSeqs, ids)
+	}
+	for _, s := range p.Context {
+		ids, _ := e.encode("", s.Path, s.Text)
+		q.fileSeqs = append(q.fileSeqs, ids)
+	}
+	return q
+}
+
+// maxCache bounds the current-file cache to the tokens nearest the cursor.
+const maxCache = 6000
+
+func (e *Engine) mixFor(q *query) (*mix, ctxs) {
+	ft := newTrie()
+	pre := q.prefix
+	if len(pre) > maxCache {
+		pre = pre[len(pre)-maxCache:]
+	}
+	ft.add(pre, 0, len(pre))
+	for _, s := range q.fileSeqs {
+		ft.add(s, 0, len(s))
+	}
+	m := &mix{
+		tries:   [nModels]*trie{e.global, e.open, ft},
+		weight:  [nModels]float64{1, 1, 1},
+		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL: e.firstNL,
+		lastNL:  e.lastNL,
+	}
+	if len(e.openSeq) == 0 {
+		m.tries[openFiles] = nil
+	}
+	c := m.start()
+	from := max(0, len(pre)-(order-1))
+	for _, w := range pre[from:] {
+		_, c = m.prob(&c, w)
+	}
+	return m, c
+}
+
+func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
+	m, c := e.mixFor(q)
+	e.vocab.mu.RLock()
+	strs := e.vocab.strs
+	e.vocab.mu.RUnlock()
+
+	var first []uint32
+	if q.partial != "" {
+		first = m.matching(&c, q.partial, strs, nil)
+		if len(first) == 0 {
+			return "", 0
+		}
+	}
+	syms, logp, ok := m.line(c, first, e.opts.Beam, 64)
+	prob := math.Exp(logp)
+	// A lone line break finishes the line the cursor is on; it is worth
+	// offering only as the start of a block.
+	opens := len(syms) > 0 && strings.HasSuffix(strs[syms[len(syms)-1]], "+")
+	if !ok || prob < e.opts.MinConfidence || (len(syms) < 2 && !(multiline && opens)) {
+		return "", prob
+	}
+	lines := [][]uint32{syms}
+	if multiline && opens {
+		depth, _ := nlDelta(strs[syms[len(syms)-1]])
+		cur := c
+		for _, w := range syms {
+			_, cur = m.prob(&cur, w)
+		}
+		for len(lines) < e.opts.MaxLines && depth > 0 {
+			more, lp, ok := m.line(cur, nil, e.opts.Beam, 64)
+			if !ok || math.Exp(lp) < e.opts.MinConfidence {
+				break
+			}
+			d, _ := nlDelta(strs[more[len(more)-1]])
+			if depth+d < 0 {
+				break
+			}
+			lines = append(lines, more)
+			depth += d
+			for _, w := range more {
+				_, cur = m.prob(&cur, w)
+			}
+			if depth == 0 {
+				// The closing line of the block, if the model is sure of it.
+				last, lp, ok := m.line(cur, nil, e.opts.Beam, 8)
+				if ok && math.Exp(lp) >= e.opts.MinConfidence && closes(strs[last[0]]) {
+					lines = append(lines, last)
+				}
+				break
+			}
+		}
+	}
+	return e.render(q, lines, strs), prob
+}
+
+func closes(s string) bool {
+	switch s {
+	case "}", ")", "]", "end", "fi", "done", "esac":
+		return true
+	}
+	return false
+}
+
+// render turns generated symbols back into text, in this file's spacing
+// and indentation; the final line break is left out.
+func (e *Engine) render(q *query, lines [][]uint32, strs []string) string {
+	var b strings.Builder
+	lay := q.lay.clone()
+	prev := uint32(0)
+	if n := len(q.prefix); n > 0 {
+		prev = q.prefix[n-1]
+	}
+	for li, syms := range lines {
+		for i, w := range syms {
+			s := strs[w]
+			if e.isNL(w) {
+				if li == len(lines)-1 && i == len(syms)-1 {
+					break
+				}
+				d, blank := nlDelta(s)
+				if blank {
+					b.WriteByte('\n')
+				}
+				b.WriteByte('\n')
+				b.WriteString(lay.apply(d))
+				prev = w
+				continue
+			}
+			if li == 0 && i == 0 && q.partial != "" {
+				b.WriteString(strings.TrimPrefix(s, q.partial))
+				prev = w
+				continue
+			}
+			if prev != 0 && !e.isNL(prev) && !(li == 0 && i == 0 && q.gap) {
+				sp, ok := q.spacing[key(prev, w)]
+				if !ok {
+					sp = e.space.space(prev, w, strs[prev], s)
+				}
+				if sp {
+					b.WriteByte(' ')
+				}
+			}
+			b.WriteString(s)
+			prev = w
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,345 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+)
+
+// EvalOptions configures Evaluate.
+type EvalOptions struct {
+	Engine   Options // engine settings under test
+	HoldOut  float64 // fraction of files held out for testing; default 0.1
+	MaxFiles int     // cap on held-out files scored for lines; 0 = all
+}
+
+// Report is the outcome of Evaluate. Rates are fractions in [0, 1].
+type Report struct {
+	Dir         string `json:"dir"`
+	TrainFiles  int    `json:"train_files"`
+	TestFiles   int    `json:"test_files"`
+	TrainTokens int64  `json:"train_tokens"`
+
+	TrainSeconds float64 `json:"train_seconds"`
+	TokensPerSec float64 `json:"tokens_per_sec"` // lexing and counting
+	HeapBytes    uint64  `json:"heap_bytes"`     // heap in use after training, less the baseline
+	ModelBytes   int64   `json:"model_bytes"`    // the engine's own estimate
+
+	// Next-token prediction over the held-out files, the file cache
+	// filled as each file is read (as in the FSE 2017 paper).
+	NextTokens int           `json:"next_tokens"`
+	MRR        float64       `json:"mrr"`  // reciprocal rank, top 10
+	Top1       float64       `json:"top1"` // rank 1
+	CodeTokens int           `json:"code_tokens"`
+	MRRCode    float64       `json:"mrr_code"` // the same, layout symbols left out
+	Top1Code   float64       `json:"top1_code"`
+	LineStart  LineScore     `json:"line_start"`
+	MidLine    LineScore     `json:"mid_line"`
+	LatencyP50 time.Duration `json:"latency_p50_ns"`
+	LatencyP99 time.Duration `json:"latency_p99_ns"`
+	LatencyMax time.Duration `json:"latency_max_ns"`
+}
+
+// LineScore scores completion of the rest of a line.
+type LineScore struct {
+	Points  int     `json:"points"`
+	Offered float64 `json:"offered"`  // fraction of points with a suggestion
+	Exact   float64 `json:"exact"`    // of offered: equal to the real rest of line, spacing runs aside
+	EditSim float64 `json:"edit_sim"` // of offered: 1 - Levenshtein / longer length
+}
+
+type evalFile struct {
+	path, text string
+}
+
+// Evaluate trains an engine on a deterministic 90% of the source files
+// under dir and scores it on the rest.
+func Evaluate(dir string, opts EvalOptions) (Report, error) {
+	if opts.HoldOut <= 0 {
+		opts.HoldOut = 0.1
+	}
+	eo := opts.Engine.withDefaults()
+	var all []evalFile
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !learnable(d.Name(), data, eo.MaxFileBytes) {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		all = append(all, evalFile{filepath.ToSlash(rel), string(data)})
+		return nil
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	if len(all) < 2 {
+		return Report{}, fmt.Errorf("%s: only %d source files", dir, len(all))
+	}
+	// Hold out the files whose path hashes lowest: deterministic, and
+	// exactly the asked fraction however the module is laid out.
+	hash := func(s string) uint64 { h := fnv.New64a(); h.Write([]byte(s)); return h.Sum64() }
+	slices.SortFunc(all, func(a, b evalFile) int {
+		ha, hb := hash(a.path), hash(b.path)
+		if ha < hb {
+			return -1
+		} else if ha > hb {
+			return 1
+		}
+		return 0
+	})
+	nTest := max(1, int(float64(len(all))*opts.HoldOut+0.5))
+	test, train := all[:nTest], all[nTest:]
+
+	r := Report{Dir: dir, TrainFiles: len(train), TestFiles: len(test)}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	e := New(eo)
+	start := time.Now()
+	for _, f := range train {
+		e.Train(f.path, "", f.text)
+	}
+	r.TrainSeconds = time.Since(start).Seconds()
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if after.HeapInuse > before.HeapInuse {
+		r.HeapBytes = after.HeapInuse - before.HeapInuse
+	}
+	st := e.Stats()
+	r.TrainTokens, r.ModelBytes = st.Tokens, st.Bytes
+	r.TokensPerSec = float64(st.Tokens) / r.TrainSeconds
+
+	var lat []time.Duration
+	for i, f := range test {
+		e.nextToken(f, &r)
+		if opts.MaxFiles > 0 && i >= opts.MaxFiles {
+			continue
+		}
+		e.lines(f, &r, &lat)
+	}
+	if r.NextTokens > 0 {
+		r.MRR /= float64(r.NextTokens)
+		r.Top1 /= float64(r.NextTokens)
+	}
+	if r.CodeTokens > 0 {
+		r.MRRCode /= float64(r.CodeTokens)
+		r.Top1Code /= float64(r.CodeTokens)
+	}
+	for _, s := range []*LineScore{&r.LineStart, &r.MidLine} {
+		if off := s.Offered; off > 0 {
+			s.Exact /= off
+			s.EditSim /= off
+		}
+		if s.Points > 0 {
+			s.Offered /= float64(s.Points)
+		}
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		r.LatencyP50 = lat[len(lat)/2]
+		r.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
+		r.LatencyMax = lat[len(lat)-1]
+	}
+	return r, nil
+}
+
+// nextToken adds one held-out file's next-token ranks to r.
+func (e *Engine) nextToken(f evalFile, r *Report) {
+	ids, _ := e.encode("", f.path, f.text)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ft := newTrie()
+	m := &mix{
+		tries:   [nModels]*trie{e.global, nil, ft},
+		weight:  [nModels]float64{1, 1, 1},
+		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL: e.firstNL,
+		lastNL:  e.lastNL,
+	}
+	c := m.start()
+	var act [order]uint32
+	act[0] = rootID
+	var buf []uint32
+	for _, w := range ids {
+		rank := m.rank(&c, w, 10, buf[:0])
+		rr := 0.0
+		if rank > 0 {
+			rr = 1 / float64(rank)
+		}
+		r.NextTokens++
+		r.MRR += rr
+		if rank == 1 {
+			r.Top1++
+		}
+		if !e.isNL(w) {
+			r.CodeTokens++
+			r.MRRCode += rr
+			if rank == 1 {
+				r.Top1Code++
+			}
+		}
+		_, c = m.prob(&c, w)
+		ft.extend(&act, w)
+		c[file] = act
+	}
+}
+
+// lines scores line completion at each code line's start (after its
+// indentation) and at one point inside it, chosen by a hash of the
+// position. The prompt holds only the text before the cursor.
+func (e *Engine) lines(f evalFile, r *Report, lat *[]time.Duration) {
+	toks := Lex("", f.path, f.text)
+	off := 0
+	lineStart := -1 // offset of the first code token of the current line
+	lineEnd := -1   // end of its last code token
+	multi := false
+	atBOL := true
+	flush := func() {
+		if lineStart >= 0 && lineEnd > lineStart && !multi {
+			truth := f.text[lineStart:lineEnd]
+			e.score(f, lineStart, truth, &r.LineStart, lat)
+			h := fnv.New32a()
+			fmt.Fprintf(h, "%s:%d", f.path, lineStart)
+			// A cursor strictly inside the line, on a character boundary.
+			cut := lineStart + 1 + int(h.Sum32()%uint32(lineEnd-lineStart-1+1))
+			if cut < lineEnd {
+				for cut < lineEnd && !utf8.RuneStart(f.text[cut]) {
+					cut++
+				}
+				e.score(f, cut, f.text[cut:lineEnd], &r.MidLine, lat)
+			}
+		}
+		lineStart, lineEnd, multi = -1, -1, false
+	}
+	for _, t := range toks {
+		off += len(t.Space)
+		switch t.Kind {
+		case Newline:
+			flush()
+			atBOL = true
+		case Comment, End:
+		default:
+			if atBOL {
+				lineStart = off
+				atBOL = false
+			}
+			if lineStart >= 0 {
+				lineEnd = off + len(t.Text)
+				if strings.IndexByte(t.Text, '\n') >= 0 || t.Open {
+					multi = true
+				}
+			}
+		}
+		if t.Kind == Comment && strings.IndexByte(t.Text, '\n') >= 0 {
+			atBOL = false // a block comment ran over lines; its line is not code
+			lineStart = -1
+		}
+		off += len(t.Text)
+	}
+	flush()
+}
+
+func (e *Engine) score(f evalFile, cursor int, truth string, s *LineScore, lat *[]time.Duration) {
+	p := provider.Prompt{Path: f.path, Prefix: f.text[:cursor]}
+	start := time.Now()
+	got, _ := e.Suggest(p)
+	*lat = append(*lat, time.Since(start))
+	s.Points++
+	if got == "" {
+		return
+	}
+	s.Offered++
+	a, b := squash(got), squash(truth)
+	if a == b {
+		s.Exact++
+	}
+	if n := max(len(a), len(b)); n > 0 {
+		s.EditSim += 1 - float64(levenshtein.ComputeDistance(a, b))/float64(n)
+	} else {
+		s.EditSim++
+	}
+}
+
+// squash collapses runs of spaces and tabs, which gofmt's alignment varies
+// and the engine writes as one space, and trims the ends.
+func squash(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Module is a module version to fetch for the evaluation.
+type Module struct{ Path, Version string }
+
+// EvalModules are the pinned modules of the offline evaluation.
+var EvalModules = []Module{
+	{"github.com/spf13/cobra", "v1.8.1"},
+	{"github.com/BurntSushi/toml", "v1.4.0"},
+}
+
+// FetchModule downloads m through the Go module proxy into a temporary
+// module cache and returns its source folder and a cleanup function.
+func FetchModule(ctx context.Context, m Module) (dir string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "inkling-eval-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", m.Path+"@"+m.Version)
+	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), "GOMODCACHE="+filepath.Join(tmp, "mod"), "GOFLAGS=-modcacherw", "GOWORK=off")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	runErr := cmd.Run()
+	var info struct{ Dir, Error string }
+	_ = json.Unmarshal(out.Bytes(), &info)
+	if info.Error != "" || runErr != nil || info.Dir == "" {
+		cleanup()
+		msg := info.Error
+		if msg == "" {
+			msg = strings.TrimSpace(errb.String())
+		}
+		if msg == "" && runErr != nil {
+			msg = runErr.Error()
+		}
+		return "", nil, fmt.Errorf("fetching %s@%s: %s", m.Path, m.Version, msg)
+	}
+	return info.Dir, cleanup, nil
+}
+
+// Format renders r as a readable table.
+func (r Report) Format() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "corpus            %s\n", r.Dir)
+	fmt.Fprintf(&b, "files             %d train, %d held out\n", r.TrainFiles, r.TestFiles)
+	fmt.Fprintf(&b, "training          %d tokens in %.3fs = %.2f M tokens/s\n", r.TrainTokens, r.TrainSeconds, r.TokensPerSec/1e6)
+	fmt.Fprintf(&b, "memory            heap +%.1f MiB, model estimate %.1f MiB\n", float64(r.HeapBytes)/(1<<20), float64(r.ModelBytes)/(1<<20))
+	fmt.Fprintf(&b, "next token        MRR %.3f  top-1 %.3f  (%d tokens)\n", r.MRR, r.Top1, r.NextTokens)
+	fmt.Fprintf(&b, "  code only       MRR %.3f  top-1 %.3f  (%d tokens, layout symbols left out)\n", r.MRRCode, r.Top1Code, r.CodeTokens)
+	for _, x := range []struct {
+		name string
+		s    LineScore
+	}{{"line start", r.LineStart}, {"mid-line", r.MidLine}} {
+		fmt.Fprintf(&b, "%-17s offered %5.1f%%  exact %5.1f%%  edit-sim %.3f  (%d points)\n",
+			x.name, 100*x.s.Offered, 100*x.s.Exact, x.s.EditSim, x.s.Points)
+	}
+	fmt.Fprintf(&b, "suggestion        p50 %v  p99 %v  max %v\n", r.LatencyP50.Round(time.Microsecond), r.LatencyP99.Round(time.Microsecond), r.LatencyMax.Round(time.Microsecond))
+	return b.String()
+}

@@ -1,0 +1,268 @@
+package local
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// The nested-cache model of Hellendoorn & Devanbu (FSE 2017): count models
+// at three localities (the workspace, the open files, the current file),
+// each smoothed on its own and mixed per prediction by how sure each one
+// is, so that the most local model that has seen this context has the
+// largest say.
+//
+// Each model interpolates its orders with Witten-Bell smoothing: a context
+// seen S times followed by D distinct tokens gives weight D/(S+D) to the
+// next shorter context. (Interpolated absolute discounting was measured
+// too and did no better.) A model's confidence is the weight it puts on
+// contexts of one token or more, 1 - Π D/(S+D) over the contexts it has
+// seen, times the length of the longest.
+
+const (
+	global = iota
+	openFiles
+	file
+	nModels
+)
+
+// prior is a pseudo-count added to every context's backoff weight. Plain
+// Witten-Bell gives a continuation seen once a probability of at least
+// one half, which makes a single accident look like an idiom; with the
+// prior it takes a few sightings.
+var prior = 1.0
+
+// mix is the set of models consulted for one request.
+type mix struct {
+	tries           [nModels]*trie
+	weight          [nModels]float64
+	uni             float64 // uniform base probability, 1/vocabulary size
+	firstNL, lastNL uint32
+}
+
+// ctxs holds, per model, the trie nodes of the contexts of length 0 to
+// order-1 that end at the current position; 0 where unseen.
+type ctxs [nModels][order]uint32
+
+func (m *mix) start() ctxs {
+	var c ctxs
+	for i, t := range m.tries {
+		if t != nil {
+			c[i][0] = rootID
+		}
+	}
+	return c
+}
+
+func (m *mix) isNL(id uint32) bool { return id >= m.firstNL && id <= m.lastNL }
+
+// prob returns p(w | c) and the contexts after w.
+func (m *mix) prob(c *ctxs, w uint32) (float64, ctxs) {
+	var next ctxs
+	num, den := 0.0, 0.0
+	for i, t := range m.tries {
+		if t == nil {
+			continue
+		}
+		next[i][0] = rootID
+		p := m.uni
+		rest := 1.0 // weight left for the unigram and uniform levels
+		depth := 0
+		for k := 0; k < order; k++ {
+			n := c[i][k]
+			if n == 0 {
+				break
+			}
+			nn := t.at(n)
+			if nn.succ == 0 {
+				break
+			}
+			kid := t.child(n, w)
+			if k+1 < order {
+				next[i][k+1] = kid
+			}
+			cnt := 0.0
+			if kid != 0 {
+				cnt = float64(t.at(kid).count)
+			}
+			bo := float64(nn.distinct+nn.lost) + prior
+			d := float64(nn.succ+nn.distinct) + prior
+			p = (cnt + bo*p) / d
+			if k >= 1 {
+				rest *= bo / d
+			}
+			depth = k
+		}
+		// Longer matched contexts also count: a model that has seen the
+		// last five tokens knows more than one that has seen the last one,
+		// however often. (Measured: slightly better than confidence alone.)
+		wt := m.weight[i] * max(1-rest, 0.01) * float64(depth+1)
+		num += wt * p
+		den += wt
+	}
+	if den == 0 {
+		return m.uni, next
+	}
+	return num / den, next
+}
+
+// candidates lists the tokens worth scoring after c: the most frequent
+// continuations of the longest contexts each model has seen.
+func (m *mix) candidates(c *ctxs, buf []uint32) []uint32 {
+	for i, t := range m.tries {
+		if t == nil {
+			continue
+		}
+		levels := 0
+		for k := order - 1; k >= 1 && levels < 3; k-- {
+			n := c[i][k]
+			if n == 0 || t.at(n).succ == 0 {
+				continue
+			}
+			levels++
+			buf = t.top(n, buf)
+		}
+		if i == global && levels == 0 && c[i][0] != 0 {
+			buf = t.top(c[i][0], buf)
+		}
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
+// matching lists every continuation after c whose text starts with partial
+// (the word the cursor is in), from every context length.
+func (m *mix) matching(c *ctxs, partial string, strs []string, buf []uint32) []uint32 {
+	for i, t := range m.tries {
+		if t == nil {
+			continue
+		}
+		for k := order - 1; k >= 0; k-- {
+			n := c[i][k]
+			if n == 0 {
+				continue
+			}
+			for ch := t.at(n).child; ch != 0; ch = t.at(ch).next {
+				cn := t.at(ch)
+				if cn.count > 0 && int(cn.tok) < len(strs) && strings.HasPrefix(strs[cn.tok], partial) {
+					buf = append(buf, cn.tok)
+				}
+			}
+			if k >= 1 && len(buf) > 0 {
+				break // longer contexts already offer words that fit
+			}
+		}
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
+type beam struct {
+	c    ctxs
+	logp float64
+	syms []uint32
+}
+
+type scored struct {
+	tok uint32
+	p   float64
+	c   ctxs
+}
+
+// line finds the most probable continuation from start up to and including
+// the first layout symbol, by beam search. first, if not nil, restricts the
+// first token (the cursor is inside a word); its probabilities are
+// renormalised over first. It reports the continuation's log probability.
+func (m *mix) line(start ctxs, first []uint32, width, maxLen int) ([]uint32, float64, bool) {
+	live := []beam{{c: start}}
+	var best beam
+	found := false
+	var cands []uint32
+	var sc []scored
+	for step := 0; step < maxLen && len(live) > 0; step++ {
+		var next []beam
+		for bi := range live {
+			b := &live[bi]
+			sc = sc[:0]
+			if step == 0 && first != nil {
+				cands = first
+			} else {
+				cands = m.candidates(&b.c, cands[:0])
+			}
+			total := 0.0
+			for _, w := range cands {
+				p, nc := m.prob(&b.c, w)
+				sc = append(sc, scored{w, p, nc})
+				total += p
+			}
+			if !(step == 0 && first != nil) {
+				total = 1
+			}
+			slices.SortFunc(sc, func(a, b scored) int {
+				if a.p > b.p {
+					return -1
+				} else if a.p < b.p {
+					return 1
+				}
+				return 0
+			})
+			if len(sc) > width {
+				sc = sc[:width]
+			}
+			for _, s := range sc {
+				nb := beam{c: s.c, logp: b.logp + math.Log(s.p/total)}
+				nb.syms = append(append(make([]uint32, 0, len(b.syms)+1), b.syms...), s.tok)
+				if m.isNL(s.tok) {
+					if !found || nb.logp > best.logp {
+						best, found = nb, true
+					}
+					continue
+				}
+				next = append(next, nb)
+			}
+		}
+		slices.SortFunc(next, func(a, b beam) int {
+			if a.logp > b.logp {
+				return -1
+			} else if a.logp < b.logp {
+				return 1
+			}
+			return 0
+		})
+		if len(next) > width {
+			next = next[:width]
+		}
+		live = next
+		// Extending a beam only lowers its probability, so a finished
+		// line better than every live beam cannot be beaten.
+		if found && (len(live) == 0 || live[0].logp <= best.logp) {
+			break
+		}
+	}
+	return best.syms, best.logp, found
+}
+
+// rank returns the 1-based rank of w among the candidates after c, or 0
+// when it is not among the first limit. Used by the evaluation.
+func (m *mix) rank(c *ctxs, w uint32, limit int, buf []uint32) int {
+	pw, _ := m.prob(c, w)
+	cands := m.candidates(c, buf)
+	r := 1
+	in := false
+	for _, x := range cands {
+		if x == w {
+			in = true
+			continue
+		}
+		if p, _ := m.prob(c, x); p > pw {
+			r++
+			if r > limit {
+				return 0
+			}
+		}
+	}
+	if !in {
+		return 0
+	}
+	return r
+}
