@@ -1,0 +1,172 @@
+package retrieve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inkling-ls/inkling/context/tokens"
+	"github.com/inkling-ls/inkling/context/workspace"
+)
+
+// synthWorkspace writes a Go module of nPkgs packages of filesPer files
+// each, every file with types, fields, methods and functions that use the
+// packages before it, and returns its root.
+func synthWorkspace(tb testing.TB, nPkgs, filesPer int) string {
+	tb.Helper()
+	root := tb.TempDir()
+	write := func(p, s string) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write(filepath.Join(root, "go.mod"), "module example.com/synth\n\ngo 1.22\n")
+	for p := 0; p < nPkgs; p++ {
+		for f := 0; f < filesPer; f++ {
+			write(filepath.Join(root, fmt.Sprintf("pkg%03d", p), fmt.Sprintf("file%02d.go", f)), synthFile(p, f, 6))
+		}
+	}
+	return root
+}
+
+func synthFile(p, f, types int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "package pkg%03d\n\n", p)
+	if p > 0 {
+		fmt.Fprintf(&b, "import dep \"example.com/synth/pkg%03d\"\n\n", p-1)
+	}
+	for t := 0; t < types; t++ {
+		name := fmt.Sprintf("Widget%02d%02d", f, t)
+		fmt.Fprintf(&b, "// %s holds the state of one widget.\ntype %s struct {\n\tName string\n\tCount%d int\n\tparent *%s\n", name, name, t, name)
+		if p > 0 {
+			fmt.Fprintf(&b, "\tdep dep.Widget%02d%02d\n", f, t)
+		}
+		b.WriteString("}\n\n")
+		for m := 0; m < 4; m++ {
+			fmt.Fprintf(&b, "// Step%d advances the widget.\nfunc (w *%s) Step%d(n int, label string) (int, error) {\n\tif n < 0 {\n\t\treturn 0, nil\n\t}\n\tw.Count%d += n\n\treturn w.Count%d, nil\n}\n\n", m, name, m, t, t)
+		}
+		fmt.Fprintf(&b, "func New%s(name string) *%s {\n\treturn &%s{Name: name}\n}\n\n", name, name, name)
+	}
+	return b.String()
+}
+
+// bigFile is a file of about n lines in package pkg000 of the workspace.
+func bigFile(n int) string {
+	var b strings.Builder
+	b.WriteString("package pkg001\n\nimport dep \"example.com/synth/pkg000\"\n\n")
+	for i := 0; strings.Count(b.String(), "\n") < n; i++ {
+		fmt.Fprintf(&b, "func helper%d(w *Widget0001, d dep.Widget0002) int {\n\tx, _ := w.Step1(%d, \"a\")\n\ty := NewWidget0102(\"b\")\n\tz, _ := y.Step2(x, \"c\")\n\treturn z + d.Count2\n}\n\n", i, i)
+	}
+	return b.String()
+}
+
+func setup(tb testing.TB, nPkgs, filesPer int) (*Retriever, *workspace.Workspace, string, string) {
+	root := synthWorkspace(tb, nPkgs, filesPer)
+	ws := workspace.New(root)
+	r := New(ws, Options{})
+	tb.Cleanup(r.Close)
+	r.IndexRoots([]string{root})
+	r.WaitIndexed()
+	// 20 open tabs, the current file last (most recent).
+	for i := 0; i < 19; i++ {
+		p := filepath.Join(root, "pkg001", fmt.Sprintf("file%02d.go", i%20))
+		b, _ := os.ReadFile(p)
+		ws.Open(workspace.URIOf(p), "go", 1, string(b))
+	}
+	cur := filepath.Join(root, "pkg001", "big.go")
+	text := bigFile(10000)
+	ws.Open(workspace.URIOf(cur), "go", 1, text)
+	return r, ws, cur, text
+}
+
+// BenchmarkGather is the gathering for one request on a 10,000-line file
+// with 20 open tabs in a 5,000-file workspace, at a 1,024-token snippet
+// budget (a 2,048-token prompt). It reports p50 and p99 over the run.
+func BenchmarkGather(b *testing.B) {
+	tokens.Warm()
+	r, ws, cur, text := setup(b, 250, 20)
+	if n := r.Index().Len(); n < 5000 {
+		b.Fatalf("indexed %d files", n)
+	}
+	snap, err := ws.Snapshot(workspace.URIOf(cur), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer snap.Close()
+	// Cursors spread over the file, at the start of a body line.
+	var offs []int
+	for i, at := 0, 0; i < 64; i++ {
+		at = strings.Index(text[at+1:], "\ty := ") + at + 1
+		offs = append(offs, at+1)
+		at += len(text) / 80
+		if at >= len(text)-100 {
+			at = 0
+		}
+	}
+	var lat []time.Duration
+	var got int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		off := offs[i%len(offs)]
+		start := time.Now()
+		s := r.Gather(context.Background(), Request{Snapshot: snap, Offset: off, Local: [2]int{max(off-4000, 0), min(off+1000, len(text))}, Budget: 1024, Deadline: start.Add(50 * time.Millisecond)})
+		lat = append(lat, time.Since(start))
+		got += len(s)
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(got)/float64(b.N), "snippets/op")
+}
+
+// BenchmarkIndexBuild indexes a 5,000-file workspace from scratch and
+// reports the time and the heap it holds afterwards.
+func BenchmarkIndexBuild(b *testing.B) {
+	root := synthWorkspace(b, 250, 20)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		r := New(workspace.New(root), Options{})
+		r.IndexRoots([]string{root})
+		r.WaitIndexed()
+		took := time.Since(start)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if r.Index().Len() != 5000 {
+			b.Fatalf("indexed %d files", r.Index().Len())
+		}
+		b.ReportMetric(took.Seconds(), "build-s")
+		b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/(1<<20), "heap-MiB")
+		r.Close()
+	}
+}
+
+// BenchmarkUpdateOnSave re-indexes one saved file of a 5,000-file
+// workspace.
+func BenchmarkUpdateOnSave(b *testing.B) {
+	r, _, _, _ := setup(b, 250, 20)
+	p := filepath.Join(r.ws.Roots()[0], "pkg100", "file07.go")
+	src, _ := os.ReadFile(p)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// A save that changes the file, so nothing is cached.
+		if err := os.WriteFile(p, append(src, fmt.Sprintf("\nvar saved%d = %d\n", i, i)...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		r.Update(p)
+	}
+}

@@ -1,0 +1,550 @@
+// Package evaluate measures the context engine on real Go modules fetched
+// from the module proxy at run time: how many of the identifiers a line
+// needs, that its own file never mentions, the prompt contains, and whether
+// their declarations are in it; against two baselines, the prefix and
+// suffix alone and Copilot's neighbour-tab windows.
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/inkling-ls/inkling/context/neighbors"
+	"github.com/inkling-ls/inkling/context/retrieve"
+	"github.com/inkling-ls/inkling/context/symbols"
+	"github.com/inkling-ls/inkling/context/tokens"
+	"github.com/inkling-ls/inkling/context/workspace"
+	"github.com/inkling-ls/inkling/treesitter"
+)
+
+// DefaultModules is the development corpus.
+var DefaultModules = []string{"go.uber.org/zap@v1.27.0", "github.com/spf13/cobra@v1.8.1"}
+
+// DefaultBudgets are the prompt budgets reported.
+var DefaultBudgets = []int{1024, 2048, 4096}
+
+// Run is `inkling eval context [-modcache DIR] [-max N] [-v] [module@version ...]`.
+func Run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("eval context", flag.ContinueOnError)
+	fs.SetOutput(out)
+	modcache := fs.String("modcache", "", "module cache to download into and keep (default: a temporary one, removed after)")
+	maxPoints := fs.Int("max", 0, "at most this many completion points per module, evenly spread (0: all)")
+	verbose := fs.Bool("v", false, "print every point's misses")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mods := fs.Args()
+	if len(mods) == 0 {
+		mods = DefaultModules
+	}
+	cache := *modcache
+	if cache == "" {
+		tmp, err := os.MkdirTemp("", "inkling-eval-modcache-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		cache = tmp
+	}
+	tokens.Warm()
+	total := newTally(DefaultBudgets)
+	for _, m := range mods {
+		dir, err := download(cache, m)
+		if err != nil {
+			return err
+		}
+		t, err := evalModule(dir, *maxPoints, *verbose, out)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m, err)
+		}
+		fmt.Fprintf(out, "\n## %s (%d points)\n", m, t.points)
+		t.print(out)
+		total.merge(t)
+	}
+	if len(mods) > 1 {
+		fmt.Fprintf(out, "\n## all modules (%d points)\n", total.points)
+		total.print(out)
+	}
+	return nil
+}
+
+// download fetches a module into the cache with the go command.
+func download(cache, mod string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", mod)
+	cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOFLAGS=-modcacherw", "GO111MODULE=on")
+	cmd.Dir = cache
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", mod, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(b, &info); err != nil {
+		return "", err
+	}
+	if info.Error != "" {
+		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
+	}
+	return info.Dir, nil
+}
+
+// point is one completion point.
+type point struct {
+	path  string
+	line  int      // zero-based
+	col   int      // byte column of the first non-blank character
+	novel []string // identifiers of the rest of the line used nowhere else in the file
+}
+
+type method string
+
+const (
+	mLocal    method = "prefix/suffix only"
+	mNeighbor method = "neighbour tabs (Copilot)"
+	mInkling  method = "inkling"
+)
+
+var methods = []method{mLocal, mNeighbor, mInkling}
+
+type stat struct {
+	ids, recalled, defHits int
+	promptTokens           []int
+	gather                 []time.Duration
+}
+
+type tally struct {
+	points  int
+	budgets []int
+	s       map[method]map[int]*stat
+}
+
+func newTally(budgets []int) *tally {
+	t := &tally{budgets: budgets, s: map[method]map[int]*stat{}}
+	for _, m := range methods {
+		t.s[m] = map[int]*stat{}
+		for _, b := range budgets {
+			t.s[m][b] = &stat{}
+		}
+	}
+	return t
+}
+
+func (t *tally) merge(o *tally) {
+	t.points += o.points
+	for m, bs := range o.s {
+		for b, s := range bs {
+			d := t.s[m][b]
+			d.ids += s.ids
+			d.recalled += s.recalled
+			d.defHits += s.defHits
+			d.promptTokens = append(d.promptTokens, s.promptTokens...)
+			d.gather = append(d.gather, s.gather...)
+		}
+	}
+}
+
+func (t *tally) print(out io.Writer) {
+	fmt.Fprintf(out, "| method | budget | novel-identifier recall | definition hit rate | prompt tokens (mean) | gathering p50 | gathering p99 |\n")
+	fmt.Fprintf(out, "|---|---|---|---|---|---|---|\n")
+	for _, m := range methods {
+		for _, b := range t.budgets {
+			s := t.s[m][b]
+			fmt.Fprintf(out, "| %s | %d | %.3f | %.3f | %.0f | %s | %s |\n", m, b,
+				ratio(s.recalled, s.ids), ratio(s.defHits, s.ids), mean(s.promptTokens),
+				pct(s.gather, 0.50), pct(s.gather, 0.99))
+		}
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func mean(xs []int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return float64(s) / float64(len(xs))
+}
+
+func pct(ds []time.Duration, p float64) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(math.Ceil(p*float64(len(s)))) - 1
+	i = min(max(i, 0), len(s)-1)
+	return fmt.Sprintf("%.2f ms", float64(s[i].Microseconds())/1000)
+}
+
+func evalModule(dir string, maxPoints int, verbose bool, out io.Writer) (*tally, error) {
+	ws := workspace.New(dir)
+	r := retrieve.New(ws, retrieve.Options{})
+	defer r.Close()
+	r.IndexRoots([]string{dir})
+	r.WaitIndexed()
+	idx := r.Index()
+
+	files := map[string]string{}
+	var paths []string
+	for _, f := range r.Files().Files() {
+		if f.Language == nil || f.Language.ID != "go" {
+			continue
+		}
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			return nil, err
+		}
+		files[f.Path] = string(b)
+		paths = append(paths, f.Path)
+	}
+	var points []point
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		points = append(points, findPoints(p, files[p], idx)...)
+	}
+	if maxPoints > 0 && len(points) > maxPoints {
+		step := float64(len(points)) / float64(maxPoints)
+		var s []point
+		for i := 0; i < maxPoints; i++ {
+			s = append(s, points[int(float64(i)*step)])
+		}
+		points = s
+	}
+
+	t := newTally(DefaultBudgets)
+	t.points = len(points)
+	lang := treesitter.Lookup("go", "")
+	for _, pt := range points {
+		text := files[pt.path]
+		ls := lineStart(text, pt.line)
+		le := ls + strings.IndexByte(text[ls:]+"\n", '\n')
+		cur := ls + pt.col
+		edited := text[:cur] + text[le:]
+		// The index sees the buffer as it is at the cursor, not the file
+		// with the line's answer in it.
+		idx.Update(symbols.Extract(lang, pt.path, []byte(edited), nil))
+
+		tabs := openTabs(pt.path, files)
+		for _, b := range ws.Buffers() {
+			_ = ws.Close(b.URI)
+		}
+		for i := len(tabs) - 1; i >= 0; i-- {
+			ws.Open(workspace.URIOf(tabs[i]), "go", 1, files[tabs[i]])
+		}
+		uri := workspace.URIOf(pt.path)
+		ws.Open(uri, "go", 1, edited)
+		snap, err := ws.Snapshot(uri, true)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(dir, pt.path)
+		for _, b := range t.budgets {
+			for _, m := range methods {
+				prompt, took := buildPrompt(m, r, ws, snap, cur, b, rel)
+				s := t.s[m][b]
+				s.promptTokens = append(s.promptTokens, tokens.Count(prompt))
+				if m != mLocal {
+					s.gather = append(s.gather, took)
+				}
+				have := identSet(prompt)
+				lines := promptLines(prompt)
+				for _, id := range pt.novel {
+					s.ids++
+					if have[id] {
+						s.recalled++
+					} else if verbose && m == mInkling && b == 2048 {
+						fmt.Fprintf(out, "miss %s:%d %s\n", rel, pt.line+1, id)
+					}
+					if declared(idx, id, pt.path, lines) {
+						s.defHits++
+					}
+				}
+			}
+		}
+		snap.Close()
+		idx.Update(symbols.Extract(lang, pt.path, []byte(text), nil))
+	}
+	return t, nil
+}
+
+// buildPrompt assembles what the engine would send, by this rule: of a
+// budget B, the suffix gets up to 15%; extra snippets up to half, or more
+// when the file is too short to fill its share; the prefix the rest.
+func buildPrompt(m method, r *retrieve.Retriever, ws *workspace.Workspace, snap *workspace.Snapshot, cur, budget int, rel string) (string, time.Duration) {
+	text := snap.Text
+	suffixCap := budget * 15 / 100
+	suffix := takeLines(text[cur:], suffixCap, false)
+	snipBudget := 0
+	if m != mLocal {
+		prefixShare := budget - suffixCap - budget/2
+		if need := tokens.Count(text[:cur]); need < prefixShare {
+			prefixShare = need
+		}
+		snipBudget = budget - prefixShare - tokens.Count(suffix)
+	}
+	local := [2]int{cur - len(takeLines(text[:cur], budget-suffixCap-budget/2, true)), cur + len(suffix)}
+	var snips []retrieve.Snippet
+	var took time.Duration
+	switch m {
+	case mInkling:
+		start := time.Now()
+		snips = r.Gather(context.Background(), retrieve.Request{Snapshot: snap, Offset: cur, Local: local, Budget: snipBudget, Deadline: start.Add(time.Second)})
+		took = time.Since(start)
+	case mNeighbor:
+		start := time.Now()
+		var tabs []neighbors.Tab
+		for _, b := range ws.Buffers() {
+			tabs = append(tabs, neighbors.Tab{URI: b.URI, Path: b.Path, LanguageID: b.LanguageID, Version: b.Version, Text: b.Text})
+		}
+		wins := neighbors.Find(snap.URI, "go", text, cur, tabs, neighbors.Copilot)
+		took = time.Since(start)
+		used := 0
+		for _, w := range wins {
+			p, _ := filepath.Rel(filepath.Dir(snap.Path), w.Path)
+			room := snipBudget - used - header(p)
+			kept := takeLines(w.Text, room, false)
+			if kept == "" {
+				break
+			}
+			snips = append(snips, retrieve.Snippet{Path: p, Text: kept, Kind: retrieve.KindNeighbor})
+			used += header(p) + tokens.Count(kept) + 1
+		}
+	}
+	var b strings.Builder
+	used := 0
+	for _, s := range snips {
+		fmt.Fprintf(&b, "// Path: %s\n", s.Path)
+		b.WriteString(s.Text)
+		b.WriteByte('\n')
+	}
+	used = tokens.Count(b.String())
+	prefix := takeLines(text[:cur], budget-used-tokens.Count(suffix)-header(rel), true)
+	fmt.Fprintf(&b, "// Path: %s\n", rel)
+	b.WriteString(prefix)
+	b.WriteString("<CURSOR>")
+	b.WriteString(suffix)
+	return b.String(), took
+}
+
+func header(p string) int { return tokens.Count("// Path: "+p) + 1 }
+
+// takeLines keeps whole lines of s within budget tokens: the last lines
+// when fromEnd (a prefix), else the first (a suffix).
+func takeLines(s string, budget int, fromEnd bool) string {
+	if budget <= 0 {
+		return ""
+	}
+	lines := strings.SplitAfter(s, "\n")
+	used := 0
+	if fromEnd {
+		i := len(lines)
+		for i > 0 {
+			c := tokens.Count(lines[i-1])
+			if used+c > budget {
+				break
+			}
+			used += c
+			i--
+		}
+		return strings.Join(lines[i:], "")
+	}
+	i := 0
+	for i < len(lines) {
+		c := tokens.Count(lines[i])
+		if used+c > budget {
+			break
+		}
+		used += c
+		i++
+	}
+	return strings.Join(lines[:i], "")
+}
+
+// findPoints finds the lines of a file that use an identifier the rest of
+// the file never mentions and the module defines in another file.
+func findPoints(path, text string, idx *symbols.Index) []point {
+	count := map[string]int{}
+	eachIdent(text, func(id string) { count[id]++ })
+	var out []point
+	for i, l := range strings.Split(text, "\n") {
+		code := stripCommentsAndStrings(l)
+		seen := map[string]bool{}
+		var novel []string
+		lineCount := map[string]int{}
+		eachIdent(l, func(id string) { lineCount[id]++ })
+		eachIdent(code, func(id string) {
+			if seen[id] || count[id] != lineCount[id] {
+				return
+			}
+			seen[id] = true
+			for _, d := range idx.Named(id) {
+				if d.File.Path != path && d.Kind != symbols.Embed {
+					novel = append(novel, id)
+					return
+				}
+			}
+		})
+		if len(novel) == 0 {
+			continue
+		}
+		col := len(l) - len(strings.TrimLeft(l, " \t"))
+		out = append(out, point{path: path, line: i, col: col, novel: novel})
+	}
+	return out
+}
+
+// stripCommentsAndStrings blanks a Go line's comment and string literals.
+func stripCommentsAndStrings(l string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote != '`' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+			b.WriteByte(' ')
+		case c == '"' || c == '`' || c == '\'':
+			quote = c
+			b.WriteByte(' ')
+		case c == '/' && i+1 < len(l) && (l[i+1] == '/' || l[i+1] == '*'):
+			return b.String()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// openTabs is the target file and the four files of its folder sharing the
+// most identifiers with it, most similar last (so the target is the most
+// recently used tab and the most similar the next).
+func openTabs(path string, files map[string]string) []string {
+	mine := map[string]bool{}
+	eachIdent(files[path], func(id string) { mine[id] = true })
+	type scored struct {
+		p string
+		n int
+	}
+	var cands []scored
+	for p, t := range files {
+		if p == path || filepath.Dir(p) != filepath.Dir(path) {
+			continue
+		}
+		seen := map[string]bool{}
+		n := 0
+		eachIdent(t, func(id string) {
+			if mine[id] && !seen[id] {
+				seen[id] = true
+				n++
+			}
+		})
+		cands = append(cands, scored{p, n})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].n != cands[j].n {
+			return cands[i].n > cands[j].n
+		}
+		return cands[i].p < cands[j].p
+	})
+	out := []string{}
+	for i := 0; i < len(cands) && i < 4; i++ {
+		out = append(out, cands[i].p)
+	}
+	return out
+}
+
+// declared reports whether a declaration line of id, in another file,
+// appears in the prompt (trimmed, a body's opening brace aside).
+func declared(idx *symbols.Index, id, self string, lines map[string]bool) bool {
+	for _, d := range idx.Named(id) {
+		if d.File.Path == self || d.Kind == symbols.Embed {
+			continue
+		}
+		src := d.Sig
+		k := d.Line - d.Start
+		sl := strings.Split(src, "\n")
+		if k < 0 || k >= len(sl) {
+			continue
+		}
+		if lines[normLine(sl[k])] {
+			return true
+		}
+	}
+	return false
+}
+
+func normLine(l string) string {
+	l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "// "))
+	return strings.TrimSpace(strings.TrimSuffix(l, "{"))
+}
+
+func promptLines(p string) map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(p, "\n") {
+		m[normLine(l)] = true
+	}
+	return m
+}
+
+func identSet(s string) map[string]bool {
+	m := map[string]bool{}
+	eachIdent(s, func(id string) { m[id] = true })
+	return m
+}
+
+func eachIdent(s string, fn func(string)) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if !(c == '_' || c >= 0x80 || c|0x20 >= 'a' && c|0x20 <= 'z') {
+			i++
+			if c >= '0' && c <= '9' {
+				for i < len(s) && (s[i] == '_' || s[i] >= 0x80 || s[i]|0x20 >= 'a' && s[i]|0x20 <= 'z' || s[i] >= '0' && s[i] <= '9') {
+					i++
+				}
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == '_' || s[j] >= 0x80 || s[j]|0x20 >= 'a' && s[j]|0x20 <= 'z' || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		fn(s[i:j])
+		i = j
+	}
+}
+
+func lineStart(text string, line int) int {
+	off := 0
+	for i := 0; i < line; i++ {
+		j := strings.IndexByte(text[off:], '\n')
+		if j < 0 {
+			return len(text)
+		}
+		off += j + 1
+	}
+	return off
+}

@@ -1,0 +1,335 @@
+package retrieve
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/inkling-ls/inkling/context/neighbors"
+	"github.com/inkling-ls/inkling/context/symbols"
+	"github.com/inkling-ls/inkling/context/tokens"
+	"github.com/inkling-ls/inkling/treesitter"
+)
+
+// maxCandidates bounds how many ranked definitions packing looks at.
+const maxCandidates = 600
+
+// Gather collects, ranks and packs the snippets for one request: at most
+// req.Budget tokens (counting the engine's path header of each), in the
+// stable order, none repeating the local window. Sources that miss the
+// deadline are left out.
+func (r *Retriever) Gather(ctx context.Context, req Request) []Snippet {
+	snap := req.Snapshot
+	if snap == nil || req.Budget <= 0 {
+		return nil
+	}
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
+	off := min(max(req.Offset, 0), len(snap.Text))
+	local := [2]int{min(max(req.Local[0], 0), len(snap.Text)), min(max(req.Local[1], 0), len(snap.Text))}
+	if local[1] < local[0] {
+		local[1] = local[0]
+	}
+
+	type result struct {
+		cands []symbols.Candidate
+		wins  []neighbors.Window
+	}
+	// Buffered: a source that finishes after the deadline must not block.
+	ch := make(chan result, 2)
+	sources := 1
+	// The tree is handed over as a copy the source closes itself: a source
+	// may still be running after Gather returns and the caller has closed
+	// the snapshot.
+	var tree *treesitter.Tree
+	if snap.Tree != nil {
+		tree = snap.Tree.Copy()
+	}
+	go func() {
+		defer tree.Close()
+		q := symbols.Query{Path: snap.Path, LanguageID: snap.LanguageID, Text: snap.Text, Offset: off, Tree: tree, Local: local}
+		ch <- result{cands: r.idx.Resolve(q, maxCandidates)}
+	}()
+	if !r.opts.NoNeighbors {
+		sources++
+		bufs := r.ws.Buffers()
+		go func() {
+			tabs := make([]neighbors.Tab, 0, len(bufs))
+			for _, b := range bufs {
+				if !r.files.Excluded(b.Path) {
+					tabs = append(tabs, neighbors.Tab{URI: b.URI, Path: b.Path, LanguageID: b.LanguageID, Version: b.Version, Text: b.Text})
+				}
+			}
+			o := neighbors.Options{MaxTabs: 20, WindowLines: 60, MaxWindows: 4, MaxLines: 4000, Local: snap.Text[local[0]:local[1]]}
+			ch <- result{wins: neighbors.Find(snap.URI, snap.LanguageID, snap.Text, off, tabs, o)}
+		}()
+	}
+	var cands []symbols.Candidate
+	var wins []neighbors.Window
+collect:
+	for sources > 0 {
+		select {
+		case res := <-ch:
+			sources--
+			if res.cands != nil {
+				cands = res.cands
+			}
+			if res.wins != nil {
+				wins = res.wins
+			}
+		case <-ctx.Done():
+			break collect
+		}
+	}
+
+	p := newPacker(r, req.Budget)
+	// Edits and neighbour windows get a share held back, definitions the
+	// rest; then whatever is left goes to definitions again.
+	var edits []editItem
+	if !r.opts.NoEdits {
+		edits = r.recentEdits(snap.Path, snap.Text, local)
+	}
+	reserve := 0
+	if len(edits) > 0 {
+		reserve += int(float64(req.Budget) * r.opts.EditShare)
+	}
+	if len(wins) > 0 {
+		reserve += int(float64(req.Budget) * r.opts.NeighborShare)
+	}
+	p.defs(cands, req.Budget-reserve)
+	p.edits(edits, p.used+int(float64(req.Budget)*r.opts.EditShare))
+	p.windows(wins, p.used+int(float64(req.Budget)*r.opts.NeighborShare))
+	p.defs(cands, req.Budget)
+	return p.snippets()
+}
+
+// packer fills the budget.
+type packer struct {
+	r      *Retriever
+	budget int
+	used   int
+	groups map[string]*defGroup // definitions by file
+	taken  map[*symbols.Def]bool
+	other  []Snippet
+	starts map[int]int // index in other -> start line
+	rels   map[string]string
+}
+
+type defGroup struct {
+	path  string
+	lines map[int]string // key: 2*line, and 2*line-1 for a doc line shown above line
+	score float64
+}
+
+func newPacker(r *Retriever, budget int) *packer {
+	return &packer{r: r, budget: budget, groups: map[string]*defGroup{}, taken: map[*symbols.Def]bool{}, starts: map[int]int{}, rels: map[string]string{}}
+}
+
+// defs adds ranked definitions while they fit under limit.
+func (p *packer) defs(cands []symbols.Candidate, limit int) {
+	limit = min(limit, p.budget)
+	type line struct {
+		key  int
+		text string
+	}
+	var add []line
+	for _, c := range cands {
+		if limit-p.used < minDefCost {
+			return
+		}
+		d := c.Def
+		if p.taken[d] {
+			continue
+		}
+		rel := p.rel(d.File.Path)
+		g := p.groups[rel]
+		add = add[:0]
+		cost := 0
+		if g == nil {
+			cost += headerTokens(rel)
+		}
+		if g == nil || g.lines[2*d.Start] == "" {
+			cost += d.Cost()
+			for i, l := range strings.Split(d.Sig, "\n") {
+				add = append(add, line{2 * (d.Start + i), l})
+			}
+		}
+		extra := func(key int, text string) {
+			if g == nil || g.lines[key] == "" {
+				add = append(add, line{key, text})
+				cost += tokens.Line(text) + 1
+			}
+		}
+		if c.Direct && d.Doc != "" {
+			extra(2*d.Start-1, leading(d.Sig)+d.Doc)
+		}
+		if d.Container != "" {
+			for _, ct := range p.r.idx.Named(d.Container) {
+				if ct.File == d.File && ct.Start < d.Start && d.Start <= ct.End {
+					extra(2*ct.Start, strings.SplitN(ct.Sig, "\n", 2)[0])
+					if ct.Closer != "" {
+						extra(2*ct.End, ct.Closer)
+					}
+					break
+				}
+			}
+		}
+		if len(add) == 0 || p.used+cost > limit {
+			continue // something smaller may still fit
+		}
+		if g == nil {
+			g = &defGroup{path: rel, lines: map[int]string{}}
+			p.groups[rel] = g
+		}
+		for _, l := range add {
+			g.lines[l.key] = l.text
+		}
+		g.score += c.Score
+		p.used += cost
+		p.taken[d] = true
+	}
+}
+
+// minDefCost is about the cheapest a definition can be; below it packing
+// stops looking.
+const minDefCost = 4
+
+// rel is relPath, cached for the request.
+func (p *packer) rel(path string) string {
+	if r, ok := p.rels[path]; ok {
+		return r
+	}
+	r := p.r.relPath(path)
+	p.rels[path] = r
+	return r
+}
+
+func leading(s string) string { return s[:len(s)-len(strings.TrimLeft(s, " \t"))] }
+
+// windows adds neighbour windows while they fit under limit, cutting the
+// last one to fit.
+func (p *packer) windows(ws []neighbors.Window, limit int) {
+	limit = min(limit, p.budget)
+	for _, w := range ws {
+		rel := p.r.relPath(w.Path)
+		room := limit - p.used - headerTokens(rel)
+		if room < 40 {
+			return
+		}
+		text, cost := fit(w.Text, room)
+		if text == "" {
+			continue
+		}
+		p.starts[len(p.other)] = w.StartLine
+		p.other = append(p.other, Snippet{Path: rel, Text: text, Score: w.Score, Kind: KindNeighbor})
+		p.used += cost + headerTokens(rel)
+	}
+}
+
+// fit keeps the leading lines of text that fit in room tokens.
+func fit(text string, room int) (string, int) {
+	cost := 0
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		c := tokens.Line(l) + 1
+		if cost+c > room {
+			return strings.Join(lines[:i], "\n"), cost
+		}
+		cost += c
+	}
+	return text, cost
+}
+
+func (p *packer) edits(es []editItem, limit int) {
+	limit = min(limit, p.budget)
+	for _, e := range es {
+		rel := p.r.relPath(e.path)
+		room := limit - p.used - headerTokens(rel)
+		if room < 10 {
+			return
+		}
+		text, cost := fit(e.text, room)
+		if text == "" {
+			continue
+		}
+		p.starts[len(p.other)] = e.line
+		p.other = append(p.other, Snippet{Path: rel, Text: text, Score: 1, Kind: KindEdit})
+		p.used += cost + headerTokens(rel)
+	}
+}
+
+// snippets renders the definition groups and orders everything stably.
+func (p *packer) snippets() []Snippet {
+	out := make([]Snippet, 0, len(p.groups)+len(p.other))
+	starts := map[*Snippet]int{}
+	first := map[int]int{}
+	for _, g := range p.groups {
+		keys := make([]int, 0, len(g.lines))
+		for k := range g.lines {
+			keys = append(keys, k)
+		}
+		sort.Ints(keys)
+		var b strings.Builder
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(g.lines[k])
+		}
+		first[len(out)] = keys[0]
+		out = append(out, Snippet{Path: g.path, Text: b.String(), Score: g.score, Kind: KindDefinition})
+	}
+	for i, s := range p.other {
+		first[len(out)] = 2 * p.starts[i]
+		out = append(out, s)
+	}
+	for i := range out {
+		starts[&out[i]] = first[i]
+	}
+	sortSnippets(out, starts)
+	return out
+}
+
+type editItem struct {
+	path string
+	line int
+	text string
+}
+
+// Recent edits: at most this many, each cut to this many lines.
+const (
+	maxEditSnippets = 3
+	maxEditLines    = 10
+)
+
+// recentEdits are the newest edits outside the local window, newest first.
+func (r *Retriever) recentEdits(path, text string, local [2]int) []editItem {
+	localFrom := strings.Count(text[:local[0]], "\n")
+	localTo := localFrom + strings.Count(text[local[0]:local[1]], "\n")
+	es := r.ws.RecentEdits()
+	var out []editItem
+	seen := map[string]bool{}
+	for i := len(es) - 1; i >= 0 && len(out) < maxEditSnippets; i-- {
+		e := es[i]
+		if e.Path == path && e.Line >= localFrom-maxEditLines && e.Line <= localTo {
+			continue // the local window shows it
+		}
+		if r.files.Excluded(e.Path) || strings.TrimSpace(e.After) == "" {
+			continue
+		}
+		lines := strings.Split(e.After, "\n")
+		if len(lines) > maxEditLines {
+			lines = lines[:maxEditLines]
+		}
+		t := strings.Join(lines, "\n")
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		out = append(out, editItem{path: e.Path, line: e.Line, text: t})
+	}
+	return out
+}

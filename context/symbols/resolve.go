@@ -1,0 +1,525 @@
+package symbols
+
+import (
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/inkling-ls/inkling/context/tokens"
+	"github.com/inkling-ls/inkling/treesitter"
+)
+
+// Query is the code at the cursor.
+type Query struct {
+	Path       string
+	LanguageID string
+	Text       string
+	Offset     int              // cursor byte offset in Text
+	Tree       *treesitter.Tree // Text's syntax tree, or nil; only read
+	Local      [2]int           // byte range of Text the prompt already shows
+}
+
+// Candidate is a definition worth showing, with how much.
+type Candidate struct {
+	Def    *Def
+	Score  float64
+	Direct bool // its name is used near the cursor
+}
+
+// How far around the cursor names are taken from, in lines.
+const (
+	linesBefore = 40
+	linesAfter  = 10
+)
+
+// Weights of the ways a definition can matter. Names used near the cursor
+// count most; then the API of the types the code around the cursor works
+// with; then the rest of the package and what it imports, which is where an
+// identifier the file has never used yet comes from.
+const (
+	wQualifierMember = 1.6 // a member of the package or value before the '.' being typed
+	wSelfType        = 1.0 // the enclosing method's receiver or class
+	wSigType         = 0.8 // a type in the enclosing function's signature
+	wMember          = 0.45
+	wFileType        = 0.3 // a type defined in the cursor's file
+	wHop             = 0.5 // decay per step from type to field type, function to result type
+	wSamePackage     = 0.12
+	wImported        = 0.1
+	wUsedImport      = 0.25 // a package whose qualifier appears near the cursor
+	visiblePenalty   = 0.3  // discovered names the local window already shows
+)
+
+// closeness ranks where a definition lives relative to the cursor's file.
+func closeness(d *Def, path, dir string, imported map[string]bool) float64 {
+	switch {
+	case d.File.Path == path:
+		return 1
+	case d.File.Dir == dir:
+		return 0.9
+	case imported[d.File.Dir] || imported[d.File.Path]:
+		return 0.75
+	}
+	return 0.45
+}
+
+// Resolve ranks the definitions the code at the cursor is likely to need,
+// best first, at most limit of them.
+func (x *Index) Resolve(q Query, limit int) []Candidate {
+	if q.Offset > len(q.Text) {
+		q.Offset = len(q.Text)
+	}
+	dir := filepath.Dir(q.Path)
+	self := x.File(q.Path)
+	cursorLine := strings.Count(q.Text[:q.Offset], "\n")
+	localStart := strings.Count(q.Text[:clamp(q.Local[0], len(q.Text))], "\n")
+	localEnd := localStart + strings.Count(q.Text[clamp(q.Local[0], len(q.Text)):clamp(q.Local[1], len(q.Text))], "\n")
+	visibleNames := identSet(q.Text[clamp(q.Local[0], len(q.Text)):clamp(q.Local[1], len(q.Text))])
+	visibleNames.addAll(q.Text[clamp(q.Offset-2000, len(q.Text)):q.Offset]) // the typing line is always in view
+
+	// Imports: which folders and files this file imports, and by what name.
+	imported := map[string]bool{}
+	pkgByName := map[string][]string{} // qualifier -> folders
+	var importDirs []string
+	if self != nil {
+		for _, imp := range self.Imports {
+			dirs, files := x.ResolveImport(self, imp)
+			for _, d := range dirs {
+				imported[d] = true
+				importDirs = append(importDirs, d)
+				name := imp.Name
+				if name == "" {
+					name = x.packageName(d, imp.Path)
+				}
+				pkgByName[name] = append(pkgByName[name], d)
+			}
+			for _, f := range files {
+				imported[f.Path] = true
+				if imp.Name != "" {
+					pkgByName[imp.Name] = append(pkgByName[imp.Name], f.Path)
+				}
+			}
+		}
+	}
+
+	cands := map[*Def]*Candidate{}
+	add := func(d *Def, score float64, direct bool) {
+		if d.File.Path == q.Path && d.Line >= localStart && d.Line <= localEnd {
+			return // already in the prompt
+		}
+		if d.File.Path == q.Path && self != nil && d.Line == cursorLine {
+			return
+		}
+		if !direct && visibleNames[d.Name] {
+			score *= visiblePenalty
+		}
+		if c := cands[d]; c != nil {
+			// Evidence adds up, with diminishing returns.
+			c.Score = math.Max(c.Score, score) + 0.25*math.Min(c.Score, score)
+			c.Direct = c.Direct || direct
+			return
+		}
+		cands[d] = &Candidate{Def: d, Score: score, Direct: direct}
+	}
+
+	near := nearNames(q.Text, q.Offset, cursorLine)
+	words := map[string]float64{}
+	for name, w := range near.weight {
+		for _, wd := range splitWords(name) {
+			words[wd] = math.Max(words[wd], w)
+		}
+	}
+
+	types := map[*Def]float64{} // types whose members to show, with weight
+	addType := func(d *Def, w float64) {
+		if d.Kind.isType() && w > types[d] {
+			types[d] = w
+		}
+	}
+
+	// Names used near the cursor, resolved to their definitions.
+	for name, w := range near.weight {
+		defs := x.Named(name)
+		if len(defs) == 0 {
+			continue
+		}
+		amb := 1 / math.Sqrt(float64(len(defs)))
+		for _, d := range defs {
+			if near.member[name] && !(d.Kind == Method || d.Kind == Field) {
+				continue // x.Name: a method or field, not a top-level Name
+			}
+			if !near.member[name] && d.Container != "" && d.Kind != Method {
+				continue
+			}
+			cl := closeness(d, q.Path, dir, imported)
+			add(d, w*cl*amb, true)
+			addType(d, w*cl*amb)
+			if d.Kind == Function || d.Kind == Method || d.Kind == Field || d.Kind == Var {
+				// The types in its signature: what it returns or holds.
+				for _, t := range x.typesIn(d.Sig, d.Name, d.File.Dir) {
+					addType(t, w*cl*amb*wHop)
+				}
+			}
+		}
+	}
+
+	// The enclosing function: its receiver or class, its parameter and
+	// result types.
+	encl := enclosing(q, self, cursorLine)
+	if encl.self != "" {
+		for _, d := range x.Named(encl.self) {
+			if d.Kind.isType() {
+				addType(d, wSelfType*closeness(d, q.Path, dir, imported))
+			}
+		}
+	}
+	for _, t := range x.typesIn(encl.sig, "", dir) {
+		addType(t, wSigType*closeness(t, q.Path, dir, imported))
+	}
+
+	// The qualifier before a '.' being typed.
+	if near.qualifier != "" {
+		if dirs, ok := pkgByName[near.qualifier]; ok {
+			for _, d := range dirs {
+				x.eachTopLevel(d, func(def *Def) {
+					if def.Exported {
+						add(def, wQualifierMember*prefixBoost(def.Name, near.partial), false)
+					}
+				})
+			}
+		} else if near.qualifier == "self" || near.qualifier == "this" {
+			for _, d := range x.Named(encl.self) {
+				addType(d, wQualifierMember)
+			}
+		} else {
+			for _, t := range x.typeOfVar(q.Text[:q.Offset], near.qualifier, dir) {
+				addType(t, wQualifierMember)
+			}
+		}
+	}
+
+	// The types defined in this file, for a cursor between declarations.
+	if self != nil {
+		for i := range self.Defs {
+			if d := &self.Defs[i]; d.Kind.isType() && d.Container == "" {
+				addType(d, wFileType)
+			}
+		}
+	}
+
+	// One hop out from the types found so far: embedded types (whose
+	// members are the type's own), the types of fields, and the interfaces
+	// a type implements (those sharing two or more of its method names).
+	for t, w := range copyMap(types) {
+		methods := map[string]bool{}
+		for _, m := range x.membersOf(t) {
+			switch m.Kind {
+			case Embed:
+				for _, ft := range x.typesIn(m.Name, "", m.File.Dir) {
+					addType(ft, w)
+				}
+			case Field:
+				for _, ft := range x.typesIn(m.Sig, m.Name, m.File.Dir) {
+					addType(ft, w*wHop)
+				}
+			case Method:
+				methods[m.Name] = true
+			}
+		}
+		if t.Kind == Interface || len(methods) < 2 || w < 0.05 {
+			continue
+		}
+		shared := map[string]int{}
+		for name := range methods {
+			for _, d := range x.Named(name) {
+				if d.Kind == Method && d.Container != t.Name && d.Container != "" {
+					shared[d.Container]++
+				}
+			}
+		}
+		for name, n := range shared {
+			if n < 2 {
+				continue
+			}
+			for _, it := range x.Named(name) {
+				if it.Kind.isType() && strings.Contains(it.Sig, "interface") {
+					addType(it, w*0.9)
+				}
+			}
+		}
+	}
+	// Embedded types found by the hop bring their own embeddings.
+	for t, w := range copyMap(types) {
+		for _, m := range x.membersOf(t) {
+			if m.Kind == Embed {
+				for _, ft := range x.typesIn(m.Name, "", m.File.Dir) {
+					addType(ft, w)
+				}
+			}
+		}
+	}
+	for t, w := range types {
+		add(t, w, false)
+		for _, m := range x.membersOf(t) {
+			if m.Kind != Embed {
+				add(m, w*wMember*(1+wordBonus(m.Name, words)), false)
+			}
+		}
+	}
+
+	// The package and the packages it imports: where new names come from.
+	for _, f := range x.Dir(dir) {
+		for i := range f.Defs {
+			d := &f.Defs[i]
+			if d.Container == "" {
+				add(d, wSamePackage*closeness(d, q.Path, dir, imported)*(1+wordBonus(d.Name, words)), false)
+			}
+		}
+	}
+	for name, dirs := range pkgByName {
+		w := wImported
+		if nw, ok := near.qualifiers[name]; ok {
+			w = wUsedImport * nw
+		}
+		for _, d := range dirs {
+			x.eachTopLevel(d, func(def *Def) {
+				if def.Exported {
+					add(def, w*(1+wordBonus(def.Name, words)), false)
+				}
+			})
+		}
+	}
+	_ = importDirs
+
+	out := make([]Candidate, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return defLess(out[i].Def, out[j].Def)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// defLess orders definitions by file and line: the stable order.
+func defLess(a, b *Def) bool {
+	if a.File.Path != b.File.Path {
+		return a.File.Path < b.File.Path
+	}
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.Name < b.Name
+}
+
+func copyMap(m map[*Def]float64) map[*Def]float64 {
+	out := make(map[*Def]float64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// membersOf is a type's members: in Go any file of its package (methods
+// live anywhere in it), elsewhere the type's own file.
+func (x *Index) membersOf(t *Def) []*Def {
+	var out []*Def
+	for _, m := range x.Members(t.Name) {
+		if m.File == t.File || (t.File.LanguageID == "go" && m.File.Dir == t.File.Dir) ||
+			(m.File.LanguageID == "rust" && m.File.Dir == t.File.Dir) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// eachTopLevel calls fn for each top-level definition of a folder or file.
+func (x *Index) eachTopLevel(dirOrFile string, fn func(*Def)) {
+	files := x.Dir(dirOrFile)
+	if len(files) == 0 {
+		if f := x.File(dirOrFile); f != nil {
+			files = []*File{f}
+		}
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, "_test.go") {
+			continue // a package's tests are not its API
+		}
+		for i := range f.Defs {
+			if f.Defs[i].Container == "" {
+				fn(&f.Defs[i])
+			}
+		}
+	}
+}
+
+// packageName is the name a Go import binds: the package clause of the
+// folder's files, else the path's last element.
+func (x *Index) packageName(dir, importPath string) string {
+	for _, f := range x.Dir(dir) {
+		if f.Package != "" && !strings.HasSuffix(f.Package, "_test") {
+			return f.Package
+		}
+	}
+	base := importPath[strings.LastIndexAny(importPath, "/.")+1:]
+	return base
+}
+
+// typesIn resolves the identifiers of a signature to type definitions,
+// preferring those in dir. The defined name itself is skipped.
+func (x *Index) typesIn(sig, self, dir string) []*Def {
+	var out []*Def
+	seen := map[string]bool{self: true}
+	eachIdent(sig, func(id string, _ int) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		var best []*Def
+		for _, d := range x.Named(id) {
+			if !d.Kind.isType() {
+				continue
+			}
+			if d.File.Dir == dir {
+				if len(best) > 0 && best[0].File.Dir != dir {
+					best = best[:0]
+				}
+				best = append(best, d)
+			} else if len(best) == 0 || best[0].File.Dir != dir {
+				best = append(best, d)
+			}
+		}
+		if len(best) <= 3 {
+			out = append(out, best...)
+		}
+	})
+	return out
+}
+
+// typeOfVar guesses the type of a variable from the nearest line before
+// the cursor that declares or assigns it: "v T", "v *pkg.T", "v := &T{",
+// "v := pkg.NewT(", "v = T(", "v: T", "v = new T(". A called function
+// stands for the types in its signature.
+func (x *Index) typeOfVar(before, v, dir string) []*Def {
+	for i := len(before); i > 0; {
+		j := strings.LastIndex(before[:i], v)
+		if j < 0 {
+			return nil
+		}
+		i = j
+		if j > 0 && isIdentByte(before[j-1]) || j+len(v) < len(before) && isIdentByte(before[j+len(v)]) {
+			continue
+		}
+		rest := before[j+len(v):]
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		rest = strings.TrimLeft(rest, " \t")
+		for _, p := range []string{":=", "=", ":"} {
+			if strings.HasPrefix(rest, p) {
+				rest = rest[len(p):]
+				break
+			}
+		}
+		rest = strings.TrimPrefix(strings.TrimLeft(rest, " \t*&[]"), "new ")
+		chain := rest[:len(rest)-len(strings.TrimLeft(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."))]
+		if chain == "" {
+			continue
+		}
+		id := chain[strings.LastIndexByte(chain, '.')+1:]
+		if ts := x.typesIn(id, "", dir); len(ts) > 0 {
+			return ts
+		}
+		if t := strings.TrimPrefix(strings.TrimPrefix(id, "New"), "new"); t != id {
+			if ts := x.typesIn(t, "", dir); len(ts) > 0 {
+				return ts
+			}
+		}
+		for _, d := range x.Named(id) {
+			if d.Kind == Function || d.Kind == Method {
+				if ts := x.typesIn(d.Sig, d.Name, d.File.Dir); len(ts) > 0 {
+					return ts
+				}
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+func prefixBoost(name, partial string) float64 {
+	if partial == "" {
+		return 1
+	}
+	if strings.HasPrefix(strings.ToLower(name), strings.ToLower(partial)) {
+		return 2
+	}
+	return 0.5
+}
+
+// wordBonus is how much of a name is made of words used near the cursor.
+func wordBonus(name string, words map[string]float64) float64 {
+	ws := wordsOf(name)
+	if len(ws) == 0 {
+		return 0
+	}
+	var s float64
+	for _, w := range ws {
+		if len(w) > 2 {
+			s += words[w]
+		}
+	}
+	return s / float64(len(ws))
+}
+
+// wordsOf is splitWords, cached: the same names are scored on every request.
+func wordsOf(name string) []string {
+	wordsMu.RLock()
+	ws, ok := wordsCache[name]
+	wordsMu.RUnlock()
+	if ok {
+		return ws
+	}
+	ws = splitWords(name)
+	wordsMu.Lock()
+	if len(wordsCache) >= 1<<17 {
+		clear(wordsCache)
+	}
+	wordsCache[name] = ws
+	wordsMu.Unlock()
+	return ws
+}
+
+var (
+	wordsMu    sync.RWMutex
+	wordsCache = map[string][]string{}
+)
+
+func clamp(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i > n {
+		return n
+	}
+	return i
+}
+
+// Cost is the token cost of a definition's signature lines, one token per
+// line break included. It is computed once.
+func (d *Def) Cost() int {
+	if c := atomic.LoadInt32(&d.cost); c > 0 {
+		return int(c)
+	}
+	c := tokens.Count(d.Sig) + 1
+	atomic.StoreInt32(&d.cost, int32(c))
+	return c
+}
