@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/inkling-ls/inkling/completion"
+	"github.com/inkling-ls/inkling/context/workspace"
+)
+
+// startCompletion does the part of every completion request that must
+// happen on the read loop: validate, snapshot the document as it is now,
+// and supersede the document's previous request. run is nil when the
+// request gets an empty answer without asking the engine.
+func (s *Server) startCompletion(ctx context.Context, req *jsonrpc2.Request, uri string, pos *workspace.Position, trigger completion.Trigger) (creq completion.Request, run bool, err error) {
+	if err := requireURI(req.Method, uri); err != nil {
+		return creq, false, err
+	}
+	if pos == nil {
+		return creq, false, errorf(codeInvalidParams, "%s: position is required", req.Method)
+	}
+	if pos.Line < 0 || pos.Character < 0 {
+		return creq, false, errorf(codeInvalidParams, "%s: position %d:%d is negative", req.Method, pos.Line, pos.Character)
+	}
+	snap, err := s.ws.Snapshot(uri, true)
+	if err != nil {
+		return creq, false, errorf(codeInvalidParams, "%s: %v (send textDocument/didOpen first)", req.Method, err)
+	}
+	if pos.Line >= snap.LineCount() {
+		n := snap.LineCount()
+		snap.Close()
+		return creq, false, errorf(codeInvalidParams, "%s: line %d is past the end of the document (%d lines)", req.Method, pos.Line, n)
+	}
+	s.mu.Lock()
+	enc, enabled := s.enc, s.settings.Enable
+	s.mu.Unlock()
+	if !enabled || s.ctx.excluded(snap.Path) {
+		snap.Close()
+		return creq, false, nil
+	}
+	s.supersede(uri, req.ID)
+	return completion.Request{URI: uri, Position: *pos, Encoding: enc, Trigger: trigger, Snapshot: snap}, true, nil
+}
+
+// complete runs the engine and frees the snapshot.
+func (s *Server) complete(ctx context.Context, creq completion.Request) (*completion.Result, error) {
+	defer creq.Snapshot.Close()
+	res, err := s.engine.Complete(ctx, creq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("completion failed: %w", err)
+	}
+	return res, nil
+}
+
+// acceptCommand is attached to every suggestion, so that the client tells
+// us when one is accepted (LSP runs an item's command after applying it).
+const acceptCommand = "inkling.accepted"
+
+// suggestionLog remembers recent suggestions by id, for the accept and
+// shown notifications of Copilot-protocol clients.
+type suggestionLog struct {
+	mu   sync.Mutex
+	next atomic.Int64
+	ids  []string
+	byID map[string]shown
+}
+
+type shown struct {
+	URI  string
+	Text string
+}
+
+func newSuggestionLog() *suggestionLog { return &suggestionLog{byID: map[string]shown{}} }
+
+func (l *suggestionLog) add(uri, text string) string {
+	id := fmt.Sprintf("ink-%d", l.next.Add(1))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ids = append(l.ids, id)
+	l.byID[id] = shown{uri, text}
+	if len(l.ids) > 256 {
+		delete(l.byID, l.ids[0])
+		l.ids = l.ids[1:]
+	}
+	return id
+}
+
+func (l *suggestionLog) get(id string) (shown, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.byID[id]
+	return v, ok
+}
+
+// firstLine is a suggestion's first non-empty line, for labels.
+func firstLine(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.TrimSpace(l) != "" {
+			return strings.TrimSpace(l)
+		}
+	}
+	return strings.TrimSpace(text)
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"context"
+	"os"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/inkling-ls/inkling/completion/provider"
+	"github.com/inkling-ls/inkling/completion/provider/local"
+	"github.com/inkling-ls/inkling/context/retrieve"
+	"github.com/inkling-ls/inkling/context/workspace"
+)
+
+// contextSources owns what runs in the background for a session: the
+// workspace index behind the retriever, and the offline engine's training.
+// Requests never wait on either.
+type contextSources struct {
+	s     *Server
+	local *local.Engine
+
+	mu       sync.Mutex
+	ret      *retrieve.Retriever
+	exclude  []string
+	roots    []string
+	training context.CancelFunc
+	trained  chan struct{} // closed when training ends
+	started  bool
+}
+
+func newContextSources(s *Server) *contextSources {
+	return &contextSources{s: s, local: local.New(local.Options{})}
+}
+
+// start begins indexing the workspace folders.
+func (c *contextSources) start(roots []string) {
+	c.mu.Lock()
+	c.roots = roots
+	c.started = true
+	if c.ret == nil {
+		c.ret = retrieve.New(c.s.ws, retrieve.Options{Exclude: c.exclude})
+	}
+	ret := c.ret
+	c.mu.Unlock()
+	c.s.engine.SetRetriever(c)
+	ret.IndexRoots(roots)
+	if _, ok := c.s.engine.Provider().(*local.Engine); ok {
+		c.trainLocal()
+	}
+}
+
+// setExclude applies the user's exclusion globs (a new retriever, since the
+// index must forget what it may no longer show).
+func (c *contextSources) setExclude(globs []string) {
+	c.mu.Lock()
+	same := equalStrings(c.exclude, globs)
+	c.exclude = append([]string(nil), globs...)
+	old := c.ret
+	started := c.started
+	if !same && old != nil {
+		c.ret = retrieve.New(c.s.ws, retrieve.Options{Exclude: c.exclude})
+	}
+	ret, roots := c.ret, c.roots
+	c.mu.Unlock()
+	if !same && old != nil {
+		old.Close()
+		if started {
+			ret.IndexRoots(roots)
+		}
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// excluded says whether a file must never reach a prompt.
+func (c *contextSources) excluded(path string) bool {
+	c.mu.Lock()
+	ret := c.ret
+	exclude := c.exclude
+	c.mu.Unlock()
+	if ret != nil {
+		return ret.Files().Excluded(path)
+	}
+	return workspace.NewFileIndex(workspace.IndexOptions{Exclude: exclude}).Excluded(path)
+}
+
+// Gather implements completion.Retriever over the retriever.
+func (c *contextSources) Gather(ctx context.Context, snap *workspace.Snapshot, offset int, localRange [2]int, budget int, deadline time.Time) []provider.Snippet {
+	c.mu.Lock()
+	ret := c.ret
+	c.mu.Unlock()
+	if ret == nil {
+		return nil
+	}
+	got := ret.Gather(ctx, retrieve.Request{Snapshot: snap, Offset: offset, Local: localRange, Budget: budget, Deadline: deadline})
+	out := make([]provider.Snippet, len(got))
+	for i, g := range got {
+		out[i] = provider.Snippet{Path: g.Path, Text: g.Text}
+	}
+	return out
+}
+
+// trainLocal trains the offline engine on the workspace folders, once, in
+// the background.
+func (c *contextSources) trainLocal() {
+	c.mu.Lock()
+	if c.training != nil || !c.started {
+		c.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.training = cancel
+	c.trained = make(chan struct{})
+	done := c.trained
+	roots := c.roots
+	c.mu.Unlock()
+	go func() {
+		defer close(done)
+		start := time.Now()
+		total := 0
+		for _, r := range roots {
+			if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
+				continue
+			}
+			n, err := local.TrainDir(ctx, c.local, r, c.excluded)
+			total += n
+			if err != nil && ctx.Err() == nil {
+				c.s.log.Warn("offline engine training", zap.String("root", r), zap.Error(err))
+			}
+		}
+		st := c.local.Stats()
+		c.s.log.Info("offline engine trained", zap.Int("files", total), zap.Int64("tokens", st.Tokens), zap.Duration("took", time.Since(start)))
+	}()
+}
+
+// waitReady waits for the index and the offline engine's training, for the
+// command line, where no editor session gives them time.
+func (c *contextSources) waitReady(ctx context.Context) {
+	c.mu.Lock()
+	ret, trained := c.ret, c.trained
+	c.mu.Unlock()
+	if ret != nil {
+		ret.WaitIndexed()
+	}
+	if trained != nil {
+		select {
+		case <-trained:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// fileChanged tells the sources a file on disk changed.
+func (c *contextSources) fileChanged(path string, deleted bool) {
+	c.mu.Lock()
+	ret := c.ret
+	c.mu.Unlock()
+	if ret != nil {
+		if deleted {
+			ret.FileDeleted(path)
+		} else {
+			ret.FileChanged(path)
+		}
+	}
+	if deleted {
+		c.local.Forget(path)
+	}
+}
+
+func (c *contextSources) close() {
+	c.mu.Lock()
+	if c.training != nil {
+		c.training()
+	}
+	ret := c.ret
+	c.mu.Unlock()
+	if ret != nil {
+		ret.Close()
+	}
+}

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// DefaultMaxMessageBytes bounds one JSON-RPC message. It is well above a
+// 10 MB document sent whole, and stops a broken client from making the
+// server allocate without limit.
+const DefaultMaxMessageBytes = 64 << 20
+
+// stream frames JSON-RPC messages with LSP's Content-Length headers. Unlike
+// jsonrpc2's own codec it survives bad input: a message that is not JSON, or
+// not a request or response, is answered with a JSON-RPC error and the next
+// message is read, instead of the connection being closed.
+type stream struct {
+	r      *bufio.Reader
+	w      io.Writer
+	c      io.Closer
+	max    int
+	wmu    sync.Mutex
+	onBad  func(error) // for the log
+	closed bool
+}
+
+func newStream(r io.Reader, w io.Writer, c io.Closer, max int) *stream {
+	return &stream{r: bufio.NewReaderSize(r, 64<<10), w: w, c: c, max: max}
+}
+
+func (s *stream) WriteObject(obj any) error {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return s.writeRaw(data)
+}
+
+func (s *stream) writeRaw(data []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := fmt.Fprintf(s.w, "Content-Length: %d\r\n\r\n", len(data)); err != nil {
+		return err
+	}
+	_, err := s.w.Write(data)
+	return err
+}
+
+func (s *stream) ReadObject(v any) error {
+	for {
+		body, err := s.readFrame()
+		if err != nil {
+			var bad *badFrame
+			if errors.As(err, &bad) {
+				s.reject(nil, -32700, bad.Error())
+				continue
+			}
+			return err
+		}
+		if !json.Valid(body) {
+			s.reject(nil, -32700, "parse error: message is not valid JSON")
+			continue
+		}
+		if err := json.Unmarshal(body, v); err != nil {
+			s.reject(idOf(body), -32600, "invalid request: "+err.Error())
+			continue
+		}
+		return nil
+	}
+}
+
+func (s *stream) Close() error {
+	if s.c != nil {
+		return s.c.Close()
+	}
+	return nil
+}
+
+// reject answers a message that never reached a handler.
+func (s *stream) reject(id json.RawMessage, code int, msg string) {
+	if s.onBad != nil {
+		s.onBad(errors.New(msg))
+	}
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	data, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{"code": code, "message": msg}})
+	_ = s.writeRaw(data)
+}
+
+func idOf(body []byte) json.RawMessage {
+	var m struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(body, &m) == nil && len(m.ID) > 0 {
+		return m.ID
+	}
+	return nil
+}
+
+type badFrame struct{ msg string }
+
+func (b *badFrame) Error() string { return b.msg }
+
+// readFrame reads one message body. Header errors are reported as badFrame
+// after skipping what can't be read, so the stream resynchronises on the
+// next header.
+func (s *stream) readFrame() ([]byte, error) {
+	length := -1
+	sawHeader := false
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			if err == io.EOF && (sawHeader || line != "") {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if len(line) > 8<<10 {
+			return nil, &badFrame{"parse error: header line too long"}
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			if !sawHeader {
+				continue // stray blank line between messages
+			}
+			break
+		}
+		sawHeader = true
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, &badFrame{fmt.Sprintf("parse error: malformed header %q", truncate(line, 80))}
+		}
+		if strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
+			n, err := strconv.Atoi(strings.TrimSpace(value))
+			if err != nil || n < 0 {
+				return nil, &badFrame{fmt.Sprintf("parse error: bad Content-Length %q", truncate(value, 40))}
+			}
+			length = n
+		}
+	}
+	if length < 0 {
+		return nil, &badFrame{"parse error: message has no Content-Length header"}
+	}
+	if length > s.max {
+		if _, err := io.CopyN(io.Discard, s.r, int64(length)); err != nil {
+			return nil, err
+		}
+		return nil, &badFrame{fmt.Sprintf("message of %d bytes is over the %d-byte limit", length, s.max)}
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(s.r, body); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSpace(body), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
