@@ -33,6 +33,9 @@ type Request struct {
 	Encoding  workspace.Encoding
 	Trigger   Trigger
 	OnPartial func(Suggestion) // optional: the growing suggestion while the model streams
+	// Snapshot, when set, is the document as the request saw it (taken
+	// before later edits); the engine reads it and the caller closes it.
+	Snapshot *workspace.Snapshot
 }
 
 // Suggestion is text to insert at Range (an empty range at the cursor).
@@ -82,6 +85,15 @@ var (
 type Stats struct {
 	Requests, ModelCalls, CacheHits, Joined, Cancelled, Errors atomic.Int64
 	TokensDiscarded                                            atomic.Int64
+}
+
+// Snapshot reads the counters.
+func (s *Stats) Snapshot() map[string]int64 {
+	return map[string]int64{
+		"requests": s.Requests.Load(), "modelCalls": s.ModelCalls.Load(), "cacheHits": s.CacheHits.Load(),
+		"joined": s.Joined.Load(), "cancelled": s.Cancelled.Load(), "errors": s.Errors.Load(),
+		"tokensDiscarded": s.TokensDiscarded.Load(),
+	}
 }
 
 // Engine answers completion requests. It is safe for concurrent use.
@@ -160,11 +172,14 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	e.mu.Unlock()
 	rate.observe(time.Now())
 
-	snap, err := e.ws.Snapshot(req.URI, true)
-	if err != nil {
-		return nil, err
+	snap := req.Snapshot
+	if snap == nil {
+		var err error
+		if snap, err = e.ws.Snapshot(req.URI, true); err != nil {
+			return nil, err
+		}
+		defer snap.Close()
 	}
-	defer snap.Close()
 	if opts.MaxFileBytes > 0 && len(snap.Text) > opts.MaxFileBytes {
 		return nil, fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrTooLarge, len(snap.Text), opts.MaxFileBytes)
 	}
@@ -226,7 +241,7 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	ret, prov := e.retriever, e.prov
 	e.mu.Unlock()
 	if ret != nil && opts.Budget.Tokens-w.Tokens > 0 {
-		snippets = ret.Gather(ctx, snap, offset, [2]int{w.Start, w.End}, opts.Budget.Tokens-w.Tokens, time.Now().Add(opts.GatherTimeout))
+		snippets = gather(ctx, ret, snap, offset, w, opts)
 	}
 	prompt := buildPrompt(snap, w, opts.Roots, snippets, shape, opts.MaxTokens)
 	if e.OnPrompt != nil {
@@ -256,7 +271,29 @@ func (e *Engine) Prompt(ctx context.Context, req Request) (provider.Prompt, erro
 	w := cutWindow(snap, offset, opts.Budget)
 	var snippets []provider.Snippet
 	if ret != nil && opts.Budget.Tokens-w.Tokens > 0 {
-		snippets = ret.Gather(ctx, snap, offset, [2]int{w.Start, w.End}, opts.Budget.Tokens-w.Tokens, time.Now().Add(opts.GatherTimeout))
+		snippets = gather(ctx, ret, snap, offset, w, opts)
 	}
 	return buildPrompt(snap, w, opts.Roots, snippets, shape, opts.MaxTokens), nil
+}
+
+// gather asks the retriever for extra context and waits no longer than the
+// gathering budget: a source that is late is skipped, never waited for,
+// since every millisecond here is added to the model's own latency.
+func gather(ctx context.Context, ret Retriever, snap *workspace.Snapshot, offset int, w window, opts Options) []provider.Snippet {
+	deadline := time.Now().Add(opts.GatherTimeout)
+	gctx, cancel := context.WithDeadline(ctx, deadline)
+	ch := make(chan []provider.Snippet, 1)
+	// The retriever may run past our return; it reads its own tree copy.
+	gs := snap.Clone()
+	go func() {
+		defer cancel()
+		defer gs.Close()
+		ch <- ret.Gather(gctx, gs, offset, [2]int{w.Start, w.End}, opts.Budget.Tokens-w.Tokens, deadline)
+	}()
+	select {
+	case s := <-ch:
+		return s
+	case <-gctx.Done():
+		return nil
+	}
 }

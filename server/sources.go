@@ -28,10 +28,47 @@ type contextSources struct {
 	training context.CancelFunc
 	trained  chan struct{} // closed when training ends
 	started  bool
+
+	openMu   sync.Mutex
+	openText map[string]string // latest text per open file, waiting for the local engine
+	openKick chan struct{}
 }
 
 func newContextSources(s *Server) *contextSources {
-	return &contextSources{s: s, local: local.New(local.Options{})}
+	c := &contextSources{s: s, local: local.New(local.Options{}), openText: map[string]string{}, openKick: make(chan struct{}, 1)}
+	go c.openWorker()
+	return c
+}
+
+// maxOpenCacheBytes bounds what the offline engine's open-file cache takes
+// from one buffer: beyond it the file is generated or data.
+const maxOpenCacheBytes = 1 << 20
+
+// setOpen hands an open file's text to the offline engine's cache, off the
+// read loop: lexing a large file must not delay the next edit.
+func (c *contextSources) setOpen(path, text string) {
+	if len(text) > maxOpenCacheBytes || c.excluded(path) {
+		return
+	}
+	c.openMu.Lock()
+	c.openText[path] = text
+	c.openMu.Unlock()
+	select {
+	case c.openKick <- struct{}{}:
+	default:
+	}
+}
+
+func (c *contextSources) openWorker() {
+	for range c.openKick {
+		c.openMu.Lock()
+		batch := c.openText
+		c.openText = map[string]string{}
+		c.openMu.Unlock()
+		for p, t := range batch {
+			c.local.SetOpen(p, t)
+		}
+	}
 }
 
 // start begins indexing the workspace folders.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sourcegraph/jsonrpc2"
 	protocol "github.com/tliron/glsp/protocol_3_16"
@@ -36,9 +35,7 @@ func didOpen(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 		return err
 	}
 	s.ws.Open(p.TextDocument.URI, p.TextDocument.LanguageID, p.TextDocument.Version, p.TextDocument.Text)
-	if path := workspace.PathOf(p.TextDocument.URI); !s.ctx.excluded(path) {
-		s.ctx.local.SetOpen(path, p.TextDocument.Text)
-	}
+	s.ctx.setOpen(workspace.PathOf(p.TextDocument.URI), p.TextDocument.Text)
 	return nil
 }
 
@@ -98,8 +95,8 @@ func didSave(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 	}
 	path := workspace.PathOf(p.TextDocument.URI)
 	s.ctx.fileChanged(path, false)
-	if snap, err := s.ws.Snapshot(p.TextDocument.URI, false); err == nil && !s.ctx.excluded(path) {
-		s.ctx.local.SetOpen(path, snap.Text)
+	if snap, err := s.ws.Snapshot(p.TextDocument.URI, false); err == nil {
+		s.ctx.setOpen(path, snap.Text)
 	}
 	return nil
 }
@@ -155,5 +152,3 @@ func didChangeWorkspaceFolders(s *Server, _ context.Context, req *jsonrpc2.Reque
 	s.engine.SetOptions(o)
 	return nil
 }
-
-var _ = fmt.Sprintf

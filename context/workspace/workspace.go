@@ -201,6 +201,16 @@ func (s *Snapshot) Close() {
 	}
 }
 
+// Clone returns a snapshot of the same version with its own tree copy, for
+// another goroutine that may outlive this snapshot's owner.
+func (s *Snapshot) Clone() *Snapshot {
+	c := *s
+	if s.Tree != nil {
+		c.Tree = s.Tree.Copy()
+	}
+	return &c
+}
+
 // Offset converts an LSP position to a byte offset. exact is false when the
 // position was past the end of its line or of the document and was clamped.
 func (s *Snapshot) Offset(p Position, enc Encoding) (off int, exact bool) {
