@@ -49,9 +49,9 @@ type command struct {
 }
 
 type completionParams struct {
-	TextDocument       textDocumentID      `json:"textDocument"`
-	Position           *workspace.Position `json:"position"`
-	Context            *struct {
+	TextDocument textDocumentID      `json:"textDocument"`
+	Position     *workspace.Position `json:"position"`
+	Context      *struct {
 		TriggerKind      int    `json:"triggerKind"`
 		TriggerCharacter string `json:"triggerCharacter,omitempty"`
 	} `json:"context,omitempty"`
