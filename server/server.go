@@ -158,17 +158,6 @@ func decode(req *jsonrpc2.Request, v any) error {
 	return nil
 }
 
-// Wait blocks until the process should exit (exit notification), returning
-// the exit code the spec asks for.
-func (s *Server) exitCode() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutdown {
-		return 0
-	}
-	return 1
-}
-
 func (s *Server) exit() {
 	s.exitOnce.Do(func() { close(s.exited) })
 }

@@ -22,13 +22,12 @@ const DefaultMaxMessageBytes = 64 << 20
 // not a request or response, is answered with a JSON-RPC error and the next
 // message is read, instead of the connection being closed.
 type stream struct {
-	r      *bufio.Reader
-	w      io.Writer
-	c      io.Closer
-	max    int
-	wmu    sync.Mutex
-	onBad  func(error) // for the log
-	closed bool
+	r     *bufio.Reader
+	w     io.Writer
+	c     io.Closer
+	max   int
+	wmu   sync.Mutex
+	onBad func(error) // for the log
 }
 
 func newStream(r io.Reader, w io.Writer, c io.Closer, max int) *stream {
