@@ -3,9 +3,11 @@ package local
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,9 +18,14 @@ import (
 // every machine with Go has: about 3.5 MB, 0.75 M tokens.
 func goCorpus(tb testing.TB) []evalFile {
 	tb.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		tb.Skip("no go command to find GOROOT")
+	}
+	goroot := strings.TrimSpace(string(out))
 	var files []evalFile
 	for _, d := range []string{"net/http", "go/types", "encoding/json", "text/template"} {
-		dir := filepath.Join(runtime.GOROOT(), "src", d)
+		dir := filepath.Join(goroot, "src", d)
 		paths, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, p := range paths {
 			data, err := os.ReadFile(p)

@@ -291,6 +291,7 @@ func (e *Engine) Suggest(p provider.Prompt) (string, float64) {
 
 // query is a prompt turned into model terms.
 type query struct {
+	path     string
 	prefix   []uint32
 	partial  string // the part of the word before the cursor, if any
 	gap      bool   // the prefix ends in whitespace
@@ -302,8 +303,18 @@ type query struct {
 // prepare lexes the prompt outside any model lock.
 func (e *Engine) prepare(p provider.Prompt) *query {
 	sp := specFor(p.Language, p.Path)
-	toks := lex(sp, p.Prefix, nil)
-	q := &query{}
+	// The file cache keeps only the last maxCache symbols, so lex no more
+	// than about that much text, starting at a line.
+	prefix := p.Prefix
+	if len(prefix) > maxPrefixBytes {
+		cut := len(prefix) - maxPrefixBytes
+		if i := strings.IndexByte(prefix[cut:], '\n'); i >= 0 {
+			cut += i + 1
+		}
+		prefix = prefix[cut:]
+	}
+	toks := lex(sp, prefix, make([]Token, 0, len(prefix)/2))
+	q := &query{path: p.Path}
 	if n := len(toks); n > 0 {
 		last := toks[n-1]
 		switch {
@@ -340,10 +351,16 @@ func (e *Engine) prepare(p provider.Prompt) *query {
 }
 
 // maxCache bounds the current-file cache to the tokens nearest the cursor.
-const maxCache = 6000
+const maxCache = 4000
 
+// maxPrefixBytes is how much of the prefix is read: comfortably more
+// than maxCache symbols of code.
+const maxPrefixBytes = 16 << 10
+
+// mixFor builds the models for q; the caller returns m.tries[file] to
+// fileTries when done.
 func (e *Engine) mixFor(q *query) (*mix, ctxs) {
-	ft := newTrie()
+	ft := fileTries.Get().(*trie)
 	pre := q.prefix
 	if len(pre) > maxCache {
 		pre = pre[len(pre)-maxCache:]
@@ -359,7 +376,17 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 		firstNL: e.firstNL,
 		lastNL:  e.lastNL,
 	}
-	if len(e.openSeq) == 0 {
+	// The current file is the file cache's; counted again as an open file
+	// it would only echo itself. So the open-files model is used when some
+	// other file is open.
+	others := false
+	for path := range e.openSeq {
+		if !samePath(path, q.path) {
+			others = true
+			break
+		}
+	}
+	if !others {
 		m.tries[openFiles] = nil
 	}
 	c := m.start()
@@ -372,6 +399,13 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 
 func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 	m, c := e.mixFor(q)
+	defer func() {
+		ft := m.tries[file]
+		if ft.n < 1<<17 { // don't keep a huge one alive
+			ft.reset()
+			fileTries.Put(ft)
+		}
+	}()
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()
@@ -423,6 +457,17 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 		}
 	}
 	return e.render(q, lines, strs), prob
+}
+
+// samePath matches an absolute path with a workspace-relative one.
+func samePath(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return a == b || strings.HasSuffix(a, "/"+b)
 }
 
 func closes(s string) bool {

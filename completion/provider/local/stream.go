@@ -197,12 +197,6 @@ func (v *vocab) intern(syms []string, out []uint32) []uint32 {
 	return out
 }
 
-func (v *vocab) str(id uint32) string {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return v.strs[id]
-}
-
 func (v *vocab) len() int {
 	v.mu.RLock()
 	defer v.mu.RUnlock()

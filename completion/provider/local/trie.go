@@ -62,6 +62,22 @@ func newTrie() *trie {
 	return t
 }
 
+// reset empties t for reuse, keeping its memory.
+func (t *trie) reset() {
+	for i := range t.chunks {
+		clear(t.chunks[i])
+	}
+	clear(t.index)
+	t.n = 0
+	t.alloc(0)
+	t.alloc(0)
+	t.tops = make(map[uint32]topList)
+}
+
+// fileTries recycles the per-request file caches: building one is the
+// bulk of a request, and most of that is allocation.
+var fileTries = sync.Pool{New: func() any { return newTrie() }}
+
 func (t *trie) at(id uint32) *node {
 	return &t.chunks[id>>chunkBits][id&(chunkSize-1)]
 }
