@@ -25,6 +25,7 @@ func newLogger(file, level string) (*zap.Logger, error) {
 	cfg.Encoding = "console"
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.Sampling = nil
+	cfg.DisableStacktrace = true
 	// Never stdout: in stdio mode it carries the protocol.
 	cfg.OutputPaths = []string{"stderr"}
 	cfg.ErrorOutputPaths = []string{"stderr"}

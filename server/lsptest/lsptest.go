@@ -47,7 +47,17 @@ type Client struct {
 	noteCh  chan struct{}
 	closed  chan struct{}
 	Cmd     *exec.Cmd
-	Stderr  *strings.Builder
+	stderr  *syncWriter
+}
+
+// Stderr is what the server process has written to stderr so far.
+func (c *Client) Stderr() string {
+	if c.stderr == nil {
+		return ""
+	}
+	c.stderr.mu.Lock()
+	defer c.stderr.mu.Unlock()
+	return c.stderr.w.(*strings.Builder).String()
 }
 
 // New starts a client over an established connection.
@@ -71,13 +81,13 @@ func Start(t testing.TB, path string, env []string, args ...string) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &syncWriter{w: &stderr}
+	stderr := &syncWriter{w: &strings.Builder{}}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	c := New(t, stdout, stdin)
-	c.Cmd, c.Stderr = cmd, &stderr
+	c.Cmd, c.stderr = cmd, stderr
 	t.Cleanup(func() {
 		stdin.Close()
 		done := make(chan struct{})
