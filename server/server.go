@@ -34,6 +34,8 @@ type Options struct {
 	NoProbe bool
 	// MaxMessageBytes bounds one JSON-RPC message.
 	MaxMessageBytes int
+	// LogLevel, when set, is changed by the logLevel setting.
+	LogLevel *zap.AtomicLevel
 }
 
 // Server is one LSP session.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/inkling-ls/inkling/completion/provider"
 )
 
@@ -27,6 +29,7 @@ type Settings struct {
 	BudgetTokens int      `json:"budgetTokens"`
 	Exclude      []string `json:"exclude"`
 	MaxFileBytes int      `json:"maxFileBytes"`
+	LogLevel     string   `json:"logLevel"`
 
 	fromEnv map[string]bool // which fields the environment set, for status
 }
@@ -195,7 +198,18 @@ func (s Settings) merge(raw json.RawMessage, problems []string) (Settings, []str
 				continue
 			}
 			s.Exclude = x
-		case "logLevel", "path", "trace":
+		case "logLevel":
+			var x string
+			if json.Unmarshal(v, &x) != nil {
+				bad(k, "a string", v)
+				continue
+			}
+			if _, err := zapcore.ParseLevel(x); err != nil {
+				bad(k, "one of debug, info, warn, error", v)
+				continue
+			}
+			s.LogLevel = x
+		case "path", "trace", "binary", "args":
 			// read by editor plugins, not the server
 		default:
 			problems = append(problems, fmt.Sprintf("inkling.%s: unknown setting (ignored)", k))

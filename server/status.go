@@ -10,6 +10,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/inkling-ls/inkling/completion"
 )
@@ -32,6 +33,11 @@ func (s *Server) applySettings(set Settings, problems []string, initial bool) {
 		msg := "Inkling settings: " + strings.Join(problems, "; ")
 		s.log.Warn("settings", zap.Strings("problems", problems))
 		s.notify("window/showMessage", map[string]any{"type": 2, "message": msg})
+	}
+	if set.LogLevel != "" && s.opts.LogLevel != nil {
+		if l, err := zapcore.ParseLevel(set.LogLevel); err == nil {
+			s.opts.LogLevel.SetLevel(l)
+		}
 	}
 	o := s.engine.Options()
 	o.Budget.Tokens = set.BudgetTokens

@@ -30,7 +30,7 @@ func complete(args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger("", *logLevel)
+	log, _, err := newLogger("", *logLevel)
 	if err != nil {
 		return err
 	}

@@ -354,6 +354,49 @@ func TestProviderErrors(t *testing.T) {
 	}
 }
 
+func TestTimeoutAndUnreachable(t *testing.T) {
+	// A model that never sends its first byte: the request fails within
+	// the configured timeout, with one message.
+	s := start(t, "openai", func(providertest.Recorded) providertest.Reply {
+		return providertest.Reply{Chunks: []string{"x"}, FirstByte: time.Minute}
+	}, nil)
+	s.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"inkling": map[string]any{"timeoutMs": 500}}})
+	uri := s.open("t.go", "go", "package t\n\nvar x = \n")
+	t0 := time.Now()
+	if _, err := s.inline(uri, 2, 8); err == nil {
+		t.Fatal("stalled model: no error")
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Fatalf("stalled model held the request %s", d)
+	}
+	if _, ok := s.WaitNote("window/showMessage", 2*time.Second, func(m lsptest.Message) bool {
+		return strings.Contains(string(m.Params), "timed out")
+	}); !ok {
+		t.Fatal("no timeout message")
+	}
+
+	// Nothing listening: unreachable, said once, and the breaker holds
+	// back the next keystrokes instead of dialling again.
+	c := lsptest.Start(t, binary(t), []string{"INKLING_PROVIDER=openai", "INKLING_ENDPOINT=http://127.0.0.1:9/v1", "INKLING_MODEL=m"}, "serve")
+	c.Initialize("file://"+t.TempDir(), nil, nil)
+	u := "file:///w/u.go"
+	c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "go", "version": 1, "text": "package u\n\nvar x = \n"}})
+	for i := 0; i < 3; i++ {
+		if _, err := c.Call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": u}, "position": pos(2, 8)}); err == nil {
+			t.Fatal("dead endpoint: no error")
+		}
+	}
+	n := 0
+	for _, m := range c.Notes("window/showMessage") {
+		if strings.Contains(string(m.Params), "cannot reach") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d unreachable messages, want 1", n)
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	s := start(t, "openai", providertest.Fixed("1\n"), nil)
 	uri := s.open("g.go", "go", "package g\n\nvar x = \n")

@@ -15,10 +15,10 @@ import (
 	"github.com/inkling-ls/inkling/server"
 )
 
-func newLogger(file, level string) (*zap.Logger, error) {
+func newLogger(file, level string) (*zap.Logger, *zap.AtomicLevel, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, nil, fmt.Errorf("--log-level: %w", err)
 	}
 	cfg := zap.NewProductionConfig()
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
@@ -32,7 +32,8 @@ func newLogger(file, level string) (*zap.Logger, error) {
 	if file != "" {
 		cfg.OutputPaths = []string{file}
 	}
-	return cfg.Build()
+	l, err := cfg.Build()
+	return l, &cfg.Level, err
 }
 
 func serve(args []string) error {
@@ -45,12 +46,12 @@ func serve(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log, err := newLogger(*logFile, *logLevel)
+	log, level, err := newLogger(*logFile, *logLevel)
 	if err != nil {
 		return err
 	}
 	defer log.Sync()
-	opts := server.Options{Version: version, Logger: log}
+	opts := server.Options{Version: version, Logger: log, LogLevel: level}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
