@@ -489,3 +489,24 @@ func TestConfigurationErrorsNameTheField(t *testing.T) {
 		t.Fatalf("still serving on the last good settings: %+v %v", l, err)
 	}
 }
+
+func TestPlainTextAndCRLF(t *testing.T) {
+	s := start(t, "openai", providertest.Fixed(" world\n"), nil)
+	// A language Inkling has no grammar for still completes, as text.
+	uri := s.open("notes.txt", "plaintext", "hello\n")
+	l, err := s.inline(uri, 0, 5)
+	if err != nil || len(l.Items) != 1 || l.Items[0].InsertText != " world" {
+		t.Fatalf("plain text: %+v %v", l, err)
+	}
+	// CRLF lines: after the closing quote of line 1 is character 9 in UTF-16
+	// (😀 counts 2).
+	crlf := s.open("w.py", "python", "x = 1\r\ns = 'é😀'\r\ny = 2\r\n")
+	l, err = s.inline(crlf, 1, 9)
+	if err != nil || len(l.Items) != 1 || l.Items[0].Range.Start.Line != 1 || l.Items[0].Range.Start.Character != 9 {
+		t.Fatalf("crlf: %+v %v", l, err)
+	}
+	reqs := s.fake.Requests()
+	if p := reqs[len(reqs)-1].Str("prompt"); !strings.Contains(p, "x = 1\r\ns = 'é😀'<|fim_suffix|>\r\ny = 2") {
+		t.Fatalf("crlf prompt %q", p)
+	}
+}
