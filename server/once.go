@@ -23,6 +23,9 @@ type OnceResult struct {
 	Column   int             `json:"column"` // 1-based, in bytes
 	Prompt   provider.Prompt `json:"prompt"`
 	Source   string          `json:"source"`
+	// Request is what the backend sends for Prompt (absent for the
+	// offline engine, which has no wire format).
+	Request *provider.Request `json:"request,omitempty"`
 }
 
 // CompleteOnce runs one completion through the same engine, settings and
@@ -74,6 +77,14 @@ func CompleteOnce(ctx context.Context, opts Options, path string, line, col int)
 	out := &OnceResult{Provider: s.engine.Provider().Name(), Why: s.providerWhy, Path: path, Line: line, Column: col, Prompt: prompt, Source: res.Source}
 	if len(res.Items) > 0 {
 		out.Text = res.Items[0].Text
+	}
+	if out.Provider != "local" && prompt.Prefix != "" {
+		s.mu.Lock()
+		cfg := s.settings.providerConfig(out.Provider)
+		s.mu.Unlock()
+		if r, err := provider.Preview(cfg, prompt); err == nil {
+			out.Request = &r
+		}
 	}
 	return out, nil
 }

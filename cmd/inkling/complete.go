@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/inkling-ls/inkling/completion/provider"
 	"github.com/inkling-ls/inkling/server"
 )
 
@@ -40,13 +39,9 @@ func complete(args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := struct {
-			*server.OnceResult
-			Rendered string `json:"rendered"`
-		}{res, provider.TemplateForModel("").Render(res.Prompt)}
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(res)
 	}
 	if res.Text == "" {
 		fmt.Fprintf(os.Stderr, "inkling: no suggestion at %s:%d:%d (provider %s)\n", path, line, col, res.Provider)

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +401,75 @@ func TestPreview(t *testing.T) {
 	}
 	if !strings.Contains(string(r.Body), `"stream":true`) {
 		t.Errorf("body %s", r.Body)
+	}
+
+	// OpenAI's own API: four stop strings sent, all of them applied.
+	r, err = Preview(Config{Kind: "openai", Model: "qwen2.5-coder"}, goPrompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Stop []string }
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Stop) != 4 || len(r.Stop) != 10 {
+		t.Errorf("stops sent %q, applied %q", body.Stop, r.Stop)
+	}
+
+	// Reasoning models take max_completion_tokens and no temperature.
+	r, err = Preview(Config{Kind: "openai-chat", Model: "o3-mini"}, goPrompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chatBody map[string]any
+	_ = json.Unmarshal(r.Body, &chatBody)
+	if _, ok := chatBody["max_completion_tokens"]; !ok || chatBody["max_tokens"] != nil || chatBody["temperature"] != nil {
+		t.Errorf("o3-mini body %s", r.Body)
+	}
+}
+
+func TestConnectionReused(t *testing.T) {
+	// A stream that ends normally leaves its connection for the next request
+	// (the end of the chunked body is read before closing).
+	for _, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			s := providertest.Start(t, providertest.Fixed(strings.Repeat("x := y + z ", 20)))
+			prov := mustNew(t, Config{Kind: k.kind, Endpoint: s.URL, Model: "m"})
+			var reused []bool
+			trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = append(reused, i.Reused) }}
+			ctx := httptrace.WithClientTrace(context.Background(), trace)
+			for range 3 {
+				if err := prov.Complete(ctx, Prompt{Prefix: "x", MaxTokens: 500}, func(string) bool { return true }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if diff := cmp.Diff([]bool{false, true, true}, reused); diff != "" {
+				t.Errorf("connection reuse (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	// One provider serves the engine's overlapping requests.
+	for _, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			s := providertest.Start(t, func(r providertest.Recorded) providertest.Reply {
+				return providertest.Text("answer to " + r.Str("prompt") + r.Str("input_prefix"))
+			})
+			prov := mustNew(t, Config{Kind: k.kind, Endpoint: s.URL, Model: "m", Template: "none"})
+			errs := make(chan error, 8)
+			for i := range 8 {
+				go func() {
+					got, err := complete(t, prov, Prompt{Prefix: strings.Repeat("x", i+1)})
+					if err == nil && !strings.HasPrefix(strings.Join(got, ""), "answer to") {
+						err = errors.New("wrong answer " + strings.Join(got, ""))
+					}
+					errs <- err
+				}()
+			}
+			for range 8 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
 }

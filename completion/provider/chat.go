@@ -76,17 +76,25 @@ func chatMessages(p Prompt) []openai.ChatCompletionMessage {
 const chatSlack = 32
 
 func (c *chat) request(p Prompt) (openai.ChatCompletionRequest, error) {
+	n := maxTokens(p) + chatSlack
+	// max_tokens, which OpenAI calls deprecated, is the field llama.cpp,
+	// Ollama and vLLM honour.
 	r := openai.ChatCompletionRequest{
 		Model:       c.cfg.Model,
 		Messages:    chatMessages(p),
-		MaxTokens:   maxTokens(p) + chatSlack,
+		MaxTokens:   n,
 		Temperature: temperature(c.cfg.Temperature),
 		Stream:      true,
 	}
 	// Reasoning models (o-series, gpt-5...) refuse max_tokens and sampling
 	// settings; go-openai knows which names those are.
 	if err := openai.NewReasoningValidator().Validate(r); err != nil {
-		r.MaxCompletionTokens, r.MaxTokens, r.Temperature = r.MaxTokens, 0, 0
+		r = openai.ChatCompletionRequest{
+			Model:               c.cfg.Model,
+			Messages:            r.Messages,
+			MaxCompletionTokens: n,
+			Stream:              true,
+		}
 		if err := openai.NewReasoningValidator().Validate(r); err != nil {
 			return r, &Error{Kind: KindBadRequest, Msg: err.Error(), Err: err}
 		}
@@ -110,6 +118,7 @@ func (c *chat) Complete(ctx context.Context, p Prompt, onText func(string) bool)
 		for {
 			resp, err := stream.Recv()
 			if errors.Is(err, io.EOF) {
+				watchdogFrom(ctx).end()
 				emit(cl.flush())
 				return nil
 			}

@@ -214,7 +214,7 @@ func TestRecordedInfillStreams(t *testing.T) {
 		err := readInfill(bytes.NewReader(data), 1<<20, func(s string) bool {
 			got.WriteString(s)
 			return true
-		})
+		}, func() {})
 		text, wantErr, _ := strings.Cut(string(want), "\n-- error: ")
 		if got.String() != text {
 			t.Errorf("%s: text %q, want %q", name, got.String(), text)
@@ -242,7 +242,7 @@ func FuzzReadInfill(f *testing.F) {
 		_ = readInfill(bytes.NewReader(data), 4096, func(s string) bool {
 			n += len(s)
 			return true
-		})
+		}, func() {})
 		// JSON escapes only ever shrink on decoding... except \u escapes of
 		// invalid UTF-8, which become 3-byte U+FFFD for 1 input byte.
 		if n > 3*len(data) {

@@ -147,7 +147,12 @@ var (
 	errNoFirstByte = errors.New("no answer within the first-byte deadline")
 	errStalled     = errors.New("the answer stalled past the idle deadline")
 	errTooSlow     = errors.New("the answer took longer than the request deadline")
+	errDrained     = errors.New("the stream's end took too long to arrive")
 )
+
+// drainTimeout bounds reading the rest of a finished stream (the chunked
+// encoding's last bytes) so its connection can be reused.
+const drainTimeout = 100 * time.Millisecond
 
 type watchdogKey struct{}
 
@@ -160,6 +165,7 @@ type watchdog struct {
 	timer   *time.Timer
 	idle    time.Duration
 	started bool
+	ended   bool // the answer is complete; only the stream's end is left
 	stopped bool
 }
 
@@ -169,14 +175,16 @@ func startWatchdog(cancel context.CancelCauseFunc, firstByte, idle time.Duration
 	defer w.mu.Unlock()
 	w.timer = time.AfterFunc(firstByte, func() {
 		w.mu.Lock()
-		started, stopped := w.started, w.stopped
+		started, ended, stopped := w.started, w.ended, w.stopped
 		w.mu.Unlock()
-		if stopped {
+		switch {
+		case stopped:
 			return
-		}
-		if started {
+		case ended:
+			cancel(errDrained)
+		case started:
 			cancel(errStalled)
-		} else {
+		default:
 			cancel(errNoFirstByte)
 		}
 	})
@@ -190,11 +198,38 @@ func (w *watchdog) touch() {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.stopped {
+	if w.stopped || w.ended {
 		return
 	}
 	w.started = true
 	w.timer.Reset(w.idle)
+}
+
+// end records that the answer is complete: closing the body then reads the
+// rest of the stream, briefly, so that the connection can be reused.
+// Without end (an early stop), closing drops the connection, which is how
+// the server learns to stop generating.
+func (w *watchdog) end() {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped && !w.ended {
+		w.ended = true
+		w.timer.Reset(drainTimeout)
+	}
+}
+
+func (w *watchdog) isEnded() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ended && !w.stopped
+}
+
+func watchdogFrom(ctx context.Context) *watchdog {
+	wd, _ := ctx.Value(watchdogKey{}).(*watchdog)
+	return wd
 }
 
 func (w *watchdog) pause() {
@@ -203,7 +238,9 @@ func (w *watchdog) pause() {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.timer.Stop()
+	if !w.ended {
+		w.timer.Stop()
+	}
 }
 
 func (w *watchdog) stop() {
@@ -228,6 +265,13 @@ func watched(rc io.ReadCloser, wd *watchdog) io.ReadCloser {
 	return &watchedBody{rc, wd}
 }
 
+func (b *watchedBody) Close() error {
+	if b.wd.isEnded() {
+		_, _ = io.CopyN(io.Discard, b.ReadCloser, 4<<10)
+	}
+	return b.ReadCloser.Close()
+}
+
 func (b *watchedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
@@ -243,7 +287,7 @@ func classify(name string, ctx, reqCtx context.Context, err error) error {
 		return fmt.Errorf("%s: %w", name, ctx.Err())
 	}
 	switch cause := context.Cause(reqCtx); cause {
-	case errNoFirstByte, errStalled, errTooSlow:
+	case errNoFirstByte, errStalled, errTooSlow, errDrained:
 		return &Error{Provider: name, Kind: KindTimeout, Msg: cause.Error(), Err: cause}
 	}
 	var pe *Error

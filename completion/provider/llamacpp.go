@@ -111,7 +111,7 @@ func (l *llamacpp) Complete(ctx context.Context, p Prompt, onText func(string) b
 			return err
 		}
 		defer resp.Body.Close()
-		return readInfill(resp.Body, l.cfg.MaxAnswerBytes, emit)
+		return readInfill(resp.Body, l.cfg.MaxAnswerBytes, emit, watchdogFrom(ctx).end)
 	})
 }
 
@@ -125,11 +125,13 @@ type infillEvent struct {
 // readInfill decodes a /infill stream, passing each piece of content to
 // emit, until the event with "stop": true, the end of the stream, or emit
 // returning false. Each event holds one token or so; maxEvent bounds a line.
-func readInfill(r io.Reader, maxEvent int, emit func(string) bool) error {
+// ended is called when the stream has ended normally.
+func readInfill(r io.Reader, maxEvent int, emit func(string) bool, ended func()) error {
 	sse := newSSEReader(r, maxEvent+4096)
 	for {
 		ev, err := sse.next()
 		if err == io.EOF {
+			ended()
 			return nil
 		}
 		if err != nil {
@@ -147,6 +149,9 @@ func readInfill(r io.Reader, maxEvent int, emit func(string) bool) error {
 		}
 		if e.Content == nil && !e.Stop {
 			return errBadEvent
+		}
+		if e.Stop {
+			ended()
 		}
 		if e.Content != nil && *e.Content != "" && !emit(*e.Content) {
 			return nil

@@ -131,6 +131,7 @@ func (c *completions) Complete(ctx context.Context, p Prompt, onText func(string
 		for {
 			resp, err := stream.Recv()
 			if errors.Is(err, io.EOF) {
+				watchdogFrom(ctx).end()
 				emit(st.flush())
 				return nil
 			}
