@@ -8,8 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/inkling-ls/inkling/completion/provider/providertest"
 )
 
 var (
@@ -66,4 +70,26 @@ func Require(t testing.TB, names ...string) string {
 	}
 	t.Skipf("none of %v installed", names)
 	return ""
+}
+
+// Towards is a fake model script that completes the line being typed into
+// target: it reads the text before the cursor from the prompt (cut at the
+// template's suffix marker, if any) and answers with the rest of target,
+// streamed with delay between pieces.
+func Towards(target string, delay time.Duration) func(providertest.Recorded) providertest.Reply {
+	return func(r providertest.Recorded) providertest.Reply {
+		before := r.Str("prompt")
+		for _, m := range []string{"<|fim_suffix|>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>"} {
+			if i := strings.Index(before, m); i >= 0 {
+				before = before[:i]
+			}
+		}
+		typed := strings.TrimLeft(before[strings.LastIndex(before, "\n")+1:], " \t")
+		if !strings.HasPrefix(target, typed) {
+			return providertest.Text("")
+		}
+		reply := providertest.Text(target[len(typed):])
+		reply.Delay = delay
+		return reply
+	}
 }

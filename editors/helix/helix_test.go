@@ -27,25 +27,6 @@ func sidRoot() string {
 	return "/opt/inkling-sid"
 }
 
-// towards is a model that completes the line being typed into target: it
-// reads the text before the cursor from the prompt (before the template's
-// suffix marker, if any) and answers with the rest of target.
-func towards(target string) func(providertest.Recorded) providertest.Reply {
-	return func(r providertest.Recorded) providertest.Reply {
-		before := r.Str("prompt")
-		for _, m := range []string{"<|fim_suffix|>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>"} {
-			if i := strings.Index(before, m); i >= 0 {
-				before = before[:i]
-			}
-		}
-		typed := strings.TrimLeft(before[strings.LastIndex(before, "\n")+1:], " \t")
-		if !strings.HasPrefix(target, typed) {
-			return providertest.Text("")
-		}
-		return providertest.Text(target[len(typed):])
-	}
-}
-
 // quote makes s one word for sh.
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -124,7 +105,7 @@ func TestCompletionMenu(t *testing.T) {
 func session(t *testing.T, line int, typed, target, label string) string {
 	hx := editortest.Require(t, filepath.Join(sidRoot(), "usr/bin/hx"))
 	tmux := editortest.Require(t, "tmux")
-	model := providertest.Start(t, towards(target))
+	model := providertest.Start(t, editortest.Towards(target, 0))
 	inkling := editortest.Inkling(t)
 
 	dir := t.TempDir()

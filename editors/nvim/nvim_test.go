@@ -50,28 +50,6 @@ func sum(xs []int) int {
 }
 `
 
-// towards is a model that completes the line being typed into target: it
-// reads the text before the cursor from the prompt (before the template's
-// suffix marker, if any) and answers with the rest of target, streamed in
-// token-sized chunks with a pause between them so that partial results show.
-func towards(target string) func(providertest.Recorded) providertest.Reply {
-	return func(r providertest.Recorded) providertest.Reply {
-		before := r.Str("prompt")
-		for _, m := range []string{"<|fim_suffix|>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>"} {
-			if i := strings.Index(before, m); i >= 0 {
-				before = before[:i]
-			}
-		}
-		typed := strings.TrimLeft(before[strings.LastIndex(before, "\n")+1:], " \t")
-		if !strings.HasPrefix(target, typed) {
-			return providertest.Text("")
-		}
-		reply := providertest.Text(target[len(typed):])
-		reply.Delay = 40 * time.Millisecond
-		return reply
-	}
-}
-
 type session struct {
 	script string            // file in testdata/
 	line   int               // 1-based line that `o` opens a line below
@@ -168,7 +146,7 @@ func TestGhostText(t *testing.T) {
 			saved := run(t, nvim, session{
 				script: "ghost_test.lua",
 				line:   3,
-				model:  towards(`return "¡hola, " + name`),
+				model:  editortest.Towards(`return "¡hola, " + name`, 40*time.Millisecond),
 				env: map[string]string{
 					"INKLING_TEST_TYPE":    `return "¡ho`,
 					"INKLING_TEST_GHOST":   `la, " + name`,
@@ -193,7 +171,7 @@ func TestActions(t *testing.T) {
 			saved := run(t, nvim, session{
 				script: "actions_test.lua",
 				line:   6,
-				model:  towards(body),
+				model:  editortest.Towards(body, 40*time.Millisecond),
 				env:    map[string]string{"INKLING_TEST_FULL": "\t" + body},
 			})
 			want := "func sum(xs []int) int {\n\t" + body + "\n}\n"
@@ -212,7 +190,7 @@ func TestBuiltin(t *testing.T) {
 	saved := run(t, nvim, session{
 		script: "builtin_test.lua",
 		line:   3,
-		model:  towards(line),
+		model:  editortest.Towards(line, 40*time.Millisecond),
 		env: map[string]string{
 			"INKLING_TEST_TYPE": `return "¡ho`,
 			"INKLING_TEST_NEXT": ",",
