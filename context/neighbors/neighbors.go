@@ -127,14 +127,15 @@ func repeats(text string, local map[string]bool) bool {
 // bestWindow slides a window of w lines over the tab one line at a time,
 // keeping the set sizes up to date as lines enter and leave, and returns the
 // best Jaccard score and where it starts.
-func bestWindow(lines [][]uint32, ref map[uint32]bool, w int, counts []int32) (float64, int) {
+func bestWindow(lines [][]uint32, ref map[uint32]bool, w int, pc *[]int32) (float64, int) {
 	for _, l := range lines {
 		for _, id := range l {
-			if int(id) >= len(counts) {
-				counts = append(counts, make([]int32, int(id)+1-len(counts))...)
+			if int(id) >= len(*pc) {
+				*pc = append(*pc, make([]int32, int(id)+1-len(*pc))...)
 			}
 		}
 	}
+	counts := *pc
 	size, inter := 0, 0
 	enter := func(l []uint32) {
 		for _, id := range l {
@@ -313,20 +314,20 @@ func tabLines(t Tab) [][]uint32 {
 	return lines
 }
 
-var countsPool = sync.Pool{New: func() any { return []int32(nil) }}
+var countsPool = sync.Pool{New: func() any { return new([]int32) }}
 
-func getCounts() []int32 {
-	c := countsPool.Get().([]int32)
+func getCounts() *[]int32 {
+	c := countsPool.Get().(*[]int32)
 	vocabMu.RLock()
 	n := len(vocab)
 	vocabMu.RUnlock()
-	if len(c) < n {
-		c = make([]int32, n+n/4+1024)
+	if len(*c) < n {
+		*c = make([]int32, n+n/4+1024)
 	}
 	return c
 }
 
-func putCounts(c []int32) { countsPool.Put(c) } //nolint:staticcheck // a slice header is fine here
+func putCounts(c *[]int32) { countsPool.Put(c) }
 
 // normalize maps languages Copilot treats as one.
 func normalize(id string) string {

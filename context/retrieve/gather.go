@@ -2,6 +2,7 @@ package retrieve
 
 import (
 	"context"
+	"math"
 	"sort"
 	"strings"
 
@@ -85,6 +86,11 @@ collect:
 		}
 	}
 
+	// Pack by value for the tokens: a one-line constant and a five-line
+	// signature of the same score are not worth the same.
+	sort.SliceStable(cands, func(i, j int) bool {
+		return cands[i].Score/math.Sqrt(float64(cands[i].Def.Cost())) > cands[j].Score/math.Sqrt(float64(cands[j].Def.Cost()))
+	})
 	p := newPacker(r, req.Budget)
 	// Edits and neighbour windows get a share held back, definitions the
 	// rest; then whatever is left goes to definitions again.

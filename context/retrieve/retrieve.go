@@ -54,7 +54,7 @@ type Options struct {
 	MaxFileBytes  int64    // files above this are not indexed (workspace.DefaultMaxFileBytes)
 	NoNeighbors   bool     // leave out windows from open tabs
 	NoEdits       bool     // leave out recent edits
-	NeighborShare float64  // most of the budget neighbour windows may take (0.3)
+	NeighborShare float64  // most of the budget neighbour windows may take (0.15)
 	EditShare     float64  // most of the budget recent edits may take (0.1)
 }
 
@@ -78,7 +78,7 @@ type Retriever struct {
 // New returns a retriever over ws. Nothing is indexed until IndexRoots.
 func New(ws *workspace.Workspace, opts Options) *Retriever {
 	if opts.NeighborShare <= 0 {
-		opts.NeighborShare = 0.3
+		opts.NeighborShare = 0.15
 	}
 	if opts.EditShare <= 0 {
 		opts.EditShare = 0.1

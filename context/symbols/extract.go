@@ -51,17 +51,18 @@ func (k Kind) isType() bool { return k == Type || k == Class || k == Interface }
 // Def is one definition. Its strings are copies: a Def never keeps a file's
 // text alive.
 type Def struct {
-	Name      string
-	Kind      Kind
-	Line      int    // zero-based line of the name
-	Start     int    // zero-based first line of Sig
-	End       int    // zero-based last line of the whole definition
-	Sig       string // the signature as it appears in the source, whole lines, no body
-	Closer    string // for a type shown by its header: the line that closes it ("}"), else ""
-	Doc       string // first line of the doc comment, as written, or ""
-	Container string // the type or class this is a member of, or ""
-	Exported  bool
-	File      *File
+	Name        string
+	Kind        Kind
+	Line        int    // zero-based line of the name
+	Start       int    // zero-based first line of Sig
+	End         int    // zero-based last line of the whole definition
+	Sig         string // the signature as it appears in the source, whole lines, no body
+	Closer      string // for a type shown by its header: the line that closes it ("}"), else ""
+	Doc         string // first line of the doc comment, as written, or ""
+	Container   string // the type or class this is a member of, or ""
+	Exported    bool
+	InInterface bool // a method of an interface (its Container)
+	File        *File
 
 	cost int32 // token cost of Sig, memoised by the resolver (0 = not yet)
 }
@@ -257,6 +258,10 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 			d.Sig = lines.span(d.Line, d.Line)
 			d.Start = d.Line
 		}
+		if parent >= 0 && kind == Method {
+			pd := &f.Defs[parent]
+			d.InInterface = pd.Kind == Interface || strings.Contains(strings.SplitN(pd.Sig, "\n", 2)[0], "interface")
+		}
 		f.Defs = append(f.Defs, d)
 		parents = append(parents, parent)
 		endRows = append(endRows, int(r.node.EndPoint().Row))
@@ -404,8 +409,6 @@ func newLines(src []byte) lines {
 	}
 	return lines{src, starts}
 }
-
-func (l lines) n() int { return len(l.starts) }
 
 // span is lines [from, to] as a new string, without the final newline.
 func (l lines) span(from, to int) string {

@@ -1,6 +1,7 @@
 package symbols
 
 import (
+	"fmt"
 	"path"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,9 @@ type Index struct {
 	byDir       map[string][]*File
 	byContainer map[string][]*Def
 	modules     map[string]string // Go module path -> its folder
+	byDirName   map[string][]*Def // containerKey(dir, name) -> definitions
+	types       map[string][]*Def // name -> type, class and interface definitions
+	ifaceMethod map[string][]*Def // method name -> interface methods of that name
 }
 
 // NewIndex returns an empty index.
@@ -27,6 +31,9 @@ func NewIndex() *Index {
 		byDir:       map[string][]*File{},
 		byContainer: map[string][]*Def{},
 		modules:     map[string]string{},
+		byDirName:   map[string][]*Def{},
+		types:       map[string][]*Def{},
+		ifaceMethod: map[string][]*Def{},
 	}
 }
 
@@ -48,8 +55,17 @@ func (x *Index) Update(f *File) {
 	for i := range f.Defs {
 		d := &f.Defs[i]
 		x.byName[d.Name] = append(x.byName[d.Name], d)
+		dk := containerKey(f.Dir, d.Name)
+		x.byDirName[dk] = append(x.byDirName[dk], d)
+		if d.Kind.isType() {
+			x.types[d.Name] = append(x.types[d.Name], d)
+		}
+		if d.InInterface {
+			x.ifaceMethod[d.Name] = append(x.ifaceMethod[d.Name], d)
+		}
 		if d.Container != "" {
-			x.byContainer[d.Container] = append(x.byContainer[d.Container], d)
+			k := containerKey(f.Dir, d.Container)
+			x.byContainer[k] = append(x.byContainer[k], d)
 		}
 	}
 }
@@ -71,19 +87,59 @@ func (x *Index) removeLocked(path string) {
 	if len(x.byDir[old.Dir]) == 0 {
 		delete(x.byDir, old.Dir)
 	}
-	for i := range old.Defs {
-		d := &old.Defs[i]
-		x.byName[d.Name] = withoutFile(x.byName[d.Name], old)
-		if len(x.byName[d.Name]) == 0 {
-			delete(x.byName, d.Name)
-		}
-		if d.Container != "" {
-			x.byContainer[d.Container] = withoutFile(x.byContainer[d.Container], old)
-			if len(x.byContainer[d.Container]) == 0 {
-				delete(x.byContainer, d.Container)
-			}
+	// One pass per distinct key, not per definition: a common name's list
+	// can be long, and a file defines it many times over (String, Step).
+	done := map[string]bool{}
+	drop := func(m map[string][]*Def, k string) {
+		mk := fmt.Sprintf("%p\x00%s", m, k)
+		if !done[mk] {
+			done[mk] = true
+			dropFrom(m, k, old)
 		}
 	}
+	for i := range old.Defs {
+		d := &old.Defs[i]
+		drop(x.byName, d.Name)
+		drop(x.byDirName, containerKey(old.Dir, d.Name))
+		if d.Container != "" {
+			drop(x.byContainer, containerKey(old.Dir, d.Container))
+		}
+		if d.Kind.isType() {
+			drop(x.types, d.Name)
+		}
+		if d.InInterface {
+			drop(x.ifaceMethod, d.Name)
+		}
+	}
+}
+
+func dropFrom(m map[string][]*Def, k string, f *File) {
+	if v := withoutFile(m[k], f); len(v) > 0 {
+		m[k] = v
+	} else {
+		delete(m, k)
+	}
+}
+
+// NamedIn returns the definitions of a name in one folder.
+func (x *Index) NamedIn(dir, name string) []*Def {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.byDirName[containerKey(dir, name)]
+}
+
+// Types returns the type, class and interface definitions of a name.
+func (x *Index) Types(name string) []*Def {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.types[name]
+}
+
+// InterfaceMethods returns the interface methods called name.
+func (x *Index) InterfaceMethods(name string) []*Def {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.ifaceMethod[name]
 }
 
 // without returns s without f. It copies: readers may hold the old slice.
@@ -148,12 +204,15 @@ func (x *Index) Named(name string) []*Def {
 	return x.byName[name]
 }
 
-// Members returns the members of types or classes called container.
-func (x *Index) Members(container string) []*Def {
+// Members returns the members of the types or classes called container
+// defined in a folder.
+func (x *Index) Members(dir, container string) []*Def {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.byContainer[container]
+	return x.byContainer[containerKey(dir, container)]
 }
+
+func containerKey(dir, name string) string { return dir + "\x00" + name }
 
 // Dir returns the files of a folder.
 func (x *Index) Dir(dir string) []*File {

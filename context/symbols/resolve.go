@@ -141,7 +141,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 
 	// Names used near the cursor, resolved to their definitions.
 	for name, w := range near.weight {
-		defs := x.Named(name)
+		defs := x.closestNamed(name, q.Path, dir, imported)
 		if len(defs) == 0 {
 			continue
 		}
@@ -231,21 +231,24 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		if t.Kind == Interface || len(methods) < 2 || w < 0.05 {
 			continue
 		}
-		shared := map[string]int{}
+		shared := map[*File]map[string]int{}
 		for name := range methods {
-			for _, d := range x.Named(name) {
-				if d.Kind == Method && d.Container != t.Name && d.Container != "" {
-					shared[d.Container]++
+			for _, d := range x.InterfaceMethods(name) {
+				if shared[d.File] == nil {
+					shared[d.File] = map[string]int{}
 				}
+				shared[d.File][d.Container]++
 			}
 		}
-		for name, n := range shared {
-			if n < 2 {
-				continue
-			}
-			for _, it := range x.Named(name) {
-				if it.Kind.isType() && strings.Contains(it.Sig, "interface") {
-					addType(it, w*0.9)
+		for f, byName := range shared {
+			for name, n := range byName {
+				if n < 2 {
+					continue
+				}
+				for _, it := range x.NamedIn(f.Dir, name) {
+					if it.Kind.isType() {
+						addType(it, w*0.9)
+					}
 				}
 			}
 		}
@@ -309,6 +312,44 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	return out
 }
 
+// maxSameName bounds how many definitions of one name are followed: a name
+// defined in many places (String, Config) is resolved to the closest few,
+// and one defined in more places than maxAmbiguous, nowhere close, not at
+// all.
+const (
+	maxSameName  = 6
+	maxAmbiguous = 24
+)
+
+// closestNamed finds the definitions of a name in the closest place that
+// has any: the cursor's folder, then the imported ones, then anywhere.
+func (x *Index) closestNamed(name, path, dir string, imported map[string]bool) []*Def {
+	if ds := x.NamedIn(dir, name); len(ds) > 0 {
+		return capDefs(ds)
+	}
+	var out []*Def
+	for d := range imported {
+		out = append(out, x.NamedIn(d, name)...)
+		if f := x.File(d); f != nil {
+			out = append(out, x.NamedIn(f.Dir, name)...)
+		}
+	}
+	if len(out) > 0 {
+		return capDefs(out)
+	}
+	if ds := x.Named(name); len(ds) <= maxAmbiguous {
+		return capDefs(ds)
+	}
+	return nil
+}
+
+func capDefs(ds []*Def) []*Def {
+	if len(ds) > maxSameName {
+		return ds[:maxSameName]
+	}
+	return ds
+}
+
 // defLess orders definitions by file and line: the stable order.
 func defLess(a, b *Def) bool {
 	if a.File.Path != b.File.Path {
@@ -332,9 +373,8 @@ func copyMap(m map[*Def]float64) map[*Def]float64 {
 // live anywhere in it), elsewhere the type's own file.
 func (x *Index) membersOf(t *Def) []*Def {
 	var out []*Def
-	for _, m := range x.Members(t.Name) {
-		if m.File == t.File || (t.File.LanguageID == "go" && m.File.Dir == t.File.Dir) ||
-			(m.File.LanguageID == "rust" && m.File.Dir == t.File.Dir) {
+	for _, m := range x.Members(t.File.Dir, t.Name) {
+		if m.File == t.File || t.File.LanguageID == "go" || t.File.LanguageID == "rust" {
 			out = append(out, m)
 		}
 	}
@@ -384,10 +424,7 @@ func (x *Index) typesIn(sig, self, dir string) []*Def {
 		}
 		seen[id] = true
 		var best []*Def
-		for _, d := range x.Named(id) {
-			if !d.Kind.isType() {
-				continue
-			}
+		for _, d := range x.Types(id) {
 			if d.File.Dir == dir {
 				if len(best) > 0 && best[0].File.Dir != dir {
 					best = best[:0]

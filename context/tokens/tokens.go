@@ -53,7 +53,9 @@ func Line(line string) int {
 	if len(cache) >= maxCache {
 		clear(cache)
 	}
-	cache[line] = n
+	// A copy: line is usually a slice of a whole document, which the key
+	// would otherwise keep alive as long as the cache holds it.
+	cache[strings.Clone(line)] = n
 	cacheMu.Unlock()
 	return n
 }

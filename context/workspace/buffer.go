@@ -46,13 +46,16 @@ func (b *buffer) setText(text string, maxParse int) {
 func (b *buffer) apply(changes []Change, enc Encoding, maxParse int) (edits []EditRecord, err error) {
 	var clamped []string
 	incremental := b.tree != nil
+	edited := false // a ranged change touched the tree since it was last parsed
 	for _, c := range changes {
 		if c.Range == nil {
 			if before := b.text; before != c.Text {
 				edits = append(edits, EditRecord{Path: b.path, Before: before, After: c.Text, whole: true})
 			}
 			b.setText(c.Text, maxParse)
-			incremental = false
+			// The fresh tree must follow the ranged changes after this one
+			// in the same notification.
+			incremental, edited = b.tree != nil, false
 			continue
 		}
 		s, okS := offsetOf(b.text, b.starts, c.Range.Start, enc)
@@ -70,6 +73,7 @@ func (b *buffer) apply(changes []Change, enc Encoding, maxParse int) (edits []Ed
 		b.text = newText
 		b.starts = lineStarts(newText)
 		if incremental {
+			edited = true
 			b.tree.Edit(treesitter.Edit{
 				StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
 				StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
@@ -81,6 +85,8 @@ func (b *buffer) apply(changes []Change, enc Encoding, maxParse int) (edits []Ed
 	case len(b.text) > maxParse:
 		b.tree.Close()
 		b.tree = nil
+	case incremental && !edited:
+		// the tree was parsed from the text as it is
 	case incremental:
 		nt, perr := b.tree.Reparse([]byte(b.text))
 		if perr != nil {

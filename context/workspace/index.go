@@ -81,7 +81,27 @@ func (x *FileIndex) Excluded(path string) bool {
 	x.mu.Lock()
 	roots := x.roots
 	x.mu.Unlock()
-	return excluded(x.exclude, roots, path)
+	// .inklingignore is an exclusion rule too, not only a filter of the
+	// walk: an open buffer it names must not reach a prompt either.
+	if excluded(x.exclude, roots, path) || ignoredBy(roots, path, false, []string{IgnoreFile}) {
+		return true
+	}
+	// A file in an ignored folder: check the folders below the root.
+	for dir := filepath.Dir(path); dir != filepath.Dir(dir) && strictlyInside(roots, dir); dir = filepath.Dir(dir) {
+		if ignoredBy(roots, dir, true, []string{IgnoreFile}) {
+			return true
+		}
+	}
+	return false
+}
+
+func strictlyInside(roots []string, path string) bool {
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, path); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			return true
+		}
+	}
+	return false
 }
 
 func excluded(patterns, roots []string, path string) bool {
@@ -254,6 +274,12 @@ func (x *FileIndex) Len() int {
 // ignored checks the ignore files of every folder from the root down to
 // path, the later (deeper) ones winning, as git does.
 func ignored(roots []string, path string) bool {
+	return ignoredBy(roots, path, false, []string{gocodewalker.GitIgnore, gocodewalker.Ignore, IgnoreFile})
+}
+
+// ignoredBy is ignored for a file or folder, with the given ignore file
+// names.
+func ignoredBy(roots []string, path string, isDir bool, names []string) bool {
 	for _, r := range roots {
 		rel, err := filepath.Rel(r, path)
 		if err != nil || strings.HasPrefix(rel, "..") {
@@ -264,14 +290,14 @@ func ignored(roots []string, path string) bool {
 		ign := false
 		parts := strings.Split(filepath.Dir(rel), string(filepath.Separator))
 		for i := 0; i <= len(parts); i++ {
-			for _, name := range []string{gocodewalker.GitIgnore, gocodewalker.Ignore, IgnoreFile} {
+			for _, name := range names {
 				c, err := os.ReadFile(filepath.Join(dir, name))
 				if err != nil {
 					continue
 				}
 				absDir, _ := filepath.Abs(dir)
 				g := gitignore.New(bytes.NewReader(c), absDir, nil)
-				if g.MatchIsDir(abs, false) != nil {
+				if g.MatchIsDir(abs, isDir) != nil {
 					ign = g.Ignore(abs)
 				}
 			}

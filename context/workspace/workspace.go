@@ -270,7 +270,9 @@ func editRecord(path, text string, starts []int, s, e int, newText string) EditR
 	ls := searchLine(starts, s)
 	le := searchLine(starts, e)
 	from, to := starts[ls], lineEnd(text, starts, le)
-	before := text[from:to]
+	// A copy: a slice of text would keep the whole old version of the
+	// document alive as long as the log holds the record.
+	before := strings.Clone(text[from:to])
 	after := text[from:s] + newText + text[e:to]
 	return EditRecord{Path: path, Line: ls, Before: before, After: after, At: time.Now()}
 }
