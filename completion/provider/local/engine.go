@@ -8,7 +8,9 @@ package local
 import (
 	"context"
 	"encoding/binary"
+	"iter"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -63,14 +65,16 @@ type Engine struct {
 
 	trainMu sync.Mutex // serialises writers; held for a whole Train call
 
-	mu      sync.RWMutex // guards what follows; readers are requests
-	global  *trie
-	space   *spacing
-	files   map[string][]byte // trained symbol ids per path, varint-encoded
-	tokens  int64
-	open    *trie
-	openSeq map[string][]uint32
-	prunes  int
+	mu     sync.RWMutex // guards what follows; readers are requests
+	global *trie
+	space  *spacing
+	files  map[string][]byte // trained symbol ids per path, varint-encoded
+	// fileBytes is the memory files holds.
+	fileBytes int64
+	tokens    int64
+	open      *trie
+	openSeq   map[string][]uint32
+	prunes    int
 }
 
 // New returns an empty engine.
@@ -115,17 +119,14 @@ func (e *Engine) Stats() Stats {
 		Files:  len(e.files),
 		Tokens: e.tokens,
 		Vocab:  e.vocab.len(),
-		Nodes:  int(e.global.n + e.open.n),
+		Nodes:  e.global.nodes() + e.open.nodes(),
 		Bytes:  e.bytesLocked(),
 		Prunes: e.prunes,
 	}
 }
 
 func (e *Engine) bytesLocked() int64 {
-	b := e.global.bytes() + e.open.bytes() + e.space.bytes() + e.vocab.bytes()
-	for p, f := range e.files {
-		b += int64(len(p) + len(f) + 48)
-	}
+	b := e.global.bytes() + e.open.bytes() + e.space.bytes() + e.vocab.bytes() + e.fileBytes
 	for _, s := range e.openSeq {
 		b += int64(4*len(s) + 48)
 	}
@@ -134,14 +135,30 @@ func (e *Engine) bytesLocked() int64 {
 
 // encode returns the symbol ids of text, and the same-line spacing flags.
 func (e *Engine) encode(language, path, text string) ([]uint32, []bool) {
-	sp := specFor(language, path)
-	lay := newLayout(sp)
-	syms, spaced := symbols(lex(sp, text, nil), &lay, nil, nil)
-	return e.vocab.intern(syms, nil), spaced
+	syms, spaced := lexSymbols(language, path, text)
+	return e.vocab.intern(syms, make([]uint32, 0, len(syms))), spaced
 }
 
+// lexSymbols returns the model symbols of text (substrings of it) and
+// their same-line spacing flags.
+func lexSymbols(language, path, text string) ([]string, []bool) {
+	sp := specFor(language, path)
+	lay := newLayout(sp)
+	// Growing the token slice token by token was half the cost of lexing.
+	buf := lexBufs.Get().(*[]Token)
+	defer lexBufs.Put(buf)
+	toks := lex(sp, text, (*buf)[:0])
+	syms, spaced := symbols(toks, &lay, make([]string, 0, len(toks)), make([]bool, 0, len(toks)))
+	clear(toks) // don't pin the text
+	*buf = toks
+	return syms, spaced
+}
+
+var lexBufs = sync.Pool{New: func() any { return new([]Token) }}
+
 // batch is how many positions are counted per write-lock hold: about a
-// millisecond of work, the longest a request can be made to wait.
+// millisecond of work (0.3–0.7 µs a token), the longest a request can be
+// made to wait.
 const batch = 2048
 
 // Train adds (or replaces) one workspace file in the model.
@@ -149,14 +166,65 @@ func (e *Engine) Train(path, language, text string) {
 	if len(text) > e.opts.MaxFileBytes {
 		return
 	}
-	ids, spaced := e.encode(language, path, text)
+	syms, spaced := lexSymbols(language, path, text)
+	e.trainSymbols(path, syms, spaced)
+}
+
+// source is one file to learn.
+type source struct{ path, language, text string }
+
+// trainAll trains on files in their order, lexing the next files on a
+// second goroutine while this one counts: the two take about as long.
+// The vocabulary is filled in file order, so the model is the same as
+// from Train one file after another.
+func (e *Engine) trainAll(files iter.Seq[source]) {
+	type lexed struct {
+		path   string
+		syms   []string
+		spaced []bool
+	}
+	ch := make(chan lexed, 4)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for f := range files {
+			if len(f.text) > e.opts.MaxFileBytes {
+				continue
+			}
+			syms, spaced := lexSymbols(f.language, f.path, f.text)
+			select {
+			case ch <- lexed{f.path, syms, spaced}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer close(stop)
+	for l := range ch {
+		e.trainSymbols(l.path, l.syms, l.spaced)
+	}
+}
+
+// trainSymbols adds (or replaces) the file at path, given its symbols.
+func (e *Engine) trainSymbols(path string, syms []string, spaced []bool) {
+	ids := e.vocab.intern(syms, make([]uint32, 0, len(syms)))
 	e.trainMu.Lock()
 	defer e.trainMu.Unlock()
 	e.forgetLocked(path)
 	for from := 0; from < len(ids); from += batch {
 		to := min(from+batch, len(ids))
+		// Only this goroutine changes the model (trainMu), so it can read
+		// it unlocked to build bigger levels while requests go on; the
+		// write lock covers the swap and the counting.
+		g := e.global.grown(to - from)
 		e.mu.Lock()
-		e.global.add(ids, from, to)
+		if g != nil {
+			e.global.install(g)
+		}
+		act := e.global.resume(ids[max(0, from-order+1):from])
+		for i := from; i < to; i++ {
+			e.global.extend(&act, ids[i], spacingAt(ids, spaced, i, e.isNL))
+		}
 		e.observe(ids[max(from, 1)-1:to], spaced[max(from, 1)-1:to])
 		e.mu.Unlock()
 	}
@@ -164,13 +232,23 @@ func (e *Engine) Train(path, language, text string) {
 	for _, id := range ids {
 		buf = binary.AppendUvarint(buf, uint64(id))
 	}
+	buf = slices.Clone(buf) // most ids take one or two bytes: don't keep the slack
 	e.mu.Lock()
 	e.files[path] = buf
+	e.fileBytes += int64(len(path) + len(buf) + 48)
 	e.tokens += int64(len(ids))
 	over := e.bytesLocked() > e.opts.MaxBytes
+	// Retrained and forgotten files leave n-grams counted zero times;
+	// when they are a third of the model, rebuild it without them.
+	stale := e.global.deadNodes() > 1<<14 && e.global.deadNodes()*3 > e.global.nodes()
 	e.mu.Unlock()
 	if over {
 		e.pruneLocked()
+	} else if stale {
+		nt := e.global.prune(0)
+		e.mu.Lock()
+		e.global = nt
+		e.mu.Unlock()
 	}
 }
 
@@ -189,42 +267,40 @@ func (e *Engine) forgetLocked(path string) {
 		return
 	}
 	var ids []uint32
-	for len(buf) > 0 {
-		v, n := binary.Uvarint(buf)
+	for rest := buf; len(rest) > 0; {
+		v, n := binary.Uvarint(rest)
 		ids = append(ids, uint32(v))
-		buf = buf[n:]
+		rest = rest[n:]
 	}
 	for from := 0; from < len(ids); from += batch {
 		e.mu.Lock()
-		e.global.remove(ids, from, min(from+batch, len(ids)))
+		act := e.global.resume(ids[max(0, from-order+1):from])
+		for _, w := range ids[from:min(from+batch, len(ids))] {
+			e.global.retract(&act, w)
+		}
 		e.mu.Unlock()
 	}
 	e.mu.Lock()
 	delete(e.files, path)
+	e.fileBytes -= int64(len(path) + len(buf) + 48)
 	e.tokens -= int64(len(ids))
 	e.mu.Unlock()
 }
 
-// pruneLocked drops ever more frequent long n-grams until the model is
-// within 80% of its cap. The copy is built while requests keep reading
-// the old model; only the swap takes the write lock.
+// pruneLocked drops the rarest long n-grams, bringing the model to
+// about half its cap in one rebuild, so that a workspace far larger
+// than the cap is pruned a few times rather than after every file. The
+// copy is built while requests keep reading the old model; only the swap
+// takes the write lock.
 func (e *Engine) pruneLocked() {
-	for min := uint32(1); min < 1<<20; min *= 2 {
-		nt := e.global.prune(min)
-		e.mu.Lock()
-		e.global = nt
-		e.prunes++
-		for k, v := range e.space.pairs {
-			if v>>16+v&0xffff <= min {
-				delete(e.space.pairs, k)
-			}
-		}
-		b := e.bytesLocked()
-		e.mu.Unlock()
-		if b <= e.opts.MaxBytes*8/10 {
-			return
-		}
-	}
+	e.mu.RLock()
+	rest := e.bytesLocked() - e.global.bytes()
+	e.mu.RUnlock()
+	nt := e.global.prune(e.global.threshold(e.opts.MaxBytes/2 - rest))
+	e.mu.Lock()
+	e.global = nt
+	e.prunes++
+	e.mu.Unlock()
 }
 
 // SetOpen records the text of an open file for the open-files cache; an
@@ -240,16 +316,21 @@ func (e *Engine) SetOpen(path, text string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old, ok := e.openSeq[path]; ok {
-		e.open.remove(old, 0, len(old))
+		act := [order]uint32{rootID}
+		for _, w := range old {
+			e.open.retract(&act, w)
+		}
 		delete(e.openSeq, path)
 	}
 	if len(ids) > 0 {
-		e.open.add(ids, 0, len(ids))
+		e.open.add(ids, spaced, e.isNL)
 		e.openSeq[path] = ids
 		e.observe(ids, spaced)
 	}
-	if len(e.openSeq) == 0 && e.open.n > 2 {
+	if len(e.openSeq) == 0 && e.open.nodes() > 0 {
 		e.open = newTrie() // drop the dead nodes of closed files
+	} else if d := e.open.deadNodes(); d > 1<<12 && d*2 > e.open.nodes() {
+		e.open = e.open.prune(0)
 	}
 }
 
@@ -260,6 +341,13 @@ func (e *Engine) observe(ids []uint32, spaced []bool) {
 			e.space.observe(ids[i-1], ids[i], spaced[i])
 		}
 	}
+}
+
+// pairSum adds two spacing counts, saturating each half.
+func pairSum(a, b uint32) uint32 {
+	sp := min(a>>16+b>>16, 0xffff)
+	n := min(a&0xffff+b&0xffff, 0xffff)
+	return sp<<16 | n
 }
 
 func (e *Engine) isNL(id uint32) bool { return id >= e.firstNL && id <= e.lastNL }
@@ -335,7 +423,7 @@ func (e *Engine) prepare(p provider.Prompt) *query {
 	q.spacing = make(map[uint64]bool)
 	for i := max(1, len(syms)-2000); i < len(syms); i++ {
 		if !isNL(syms[i]) && !isNL(syms[i-1]) {
-			q.spacing[key(q.prefix[i-1], q.prefix[i])] = spaced[i]
+			q.spacing[pairKey(q.prefix[i-1], q.prefix[i])] = spaced[i]
 		}
 	}
 	// The suffix from the next line on is code the user already has.
@@ -365,9 +453,9 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	if len(pre) > maxCache {
 		pre = pre[len(pre)-maxCache:]
 	}
-	ft.add(pre, 0, len(pre))
+	ft.add(pre, nil, nil)
 	for _, s := range q.fileSeqs {
-		ft.add(s, 0, len(s))
+		ft.add(s, nil, nil)
 	}
 	m := &mix{
 		tries:   [nModels]*trie{e.global, e.open, ft},
@@ -401,7 +489,7 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 	m, c := e.mixFor(q)
 	defer func() {
 		ft := m.tries[file]
-		if ft.n < 1<<17 { // don't keep a huge one alive
+		if ft.bytes() < 8<<20 { // don't keep a huge one alive
 			ft.reset()
 			fileTries.Put(ft)
 		}
@@ -417,7 +505,8 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 			return "", 0
 		}
 	}
-	syms, logp, ok := m.line(c, first, e.opts.Beam, 64)
+	floor := math.Log(e.opts.MinConfidence)
+	syms, logp, ok := m.line(c, first, e.opts.Beam, 64, floor)
 	prob := math.Exp(logp)
 	// A lone line break finishes the line the cursor is on; it is worth
 	// offering only as the start of a block.
@@ -433,7 +522,7 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 			_, cur = m.prob(&cur, w)
 		}
 		for len(lines) < e.opts.MaxLines && depth > 0 {
-			more, lp, ok := m.line(cur, nil, e.opts.Beam, 64)
+			more, lp, ok := m.line(cur, nil, e.opts.Beam, 64, floor)
 			if !ok || math.Exp(lp) < e.opts.MinConfidence {
 				break
 			}
@@ -448,7 +537,7 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 			}
 			if depth == 0 {
 				// The closing line of the block, if the model is sure of it.
-				last, lp, ok := m.line(cur, nil, e.opts.Beam, 8)
+				last, lp, ok := m.line(cur, nil, e.opts.Beam, 8, floor)
 				if ok && math.Exp(lp) >= e.opts.MinConfidence && closes(strs[last[0]]) {
 					lines = append(lines, last)
 				}
@@ -509,9 +598,9 @@ func (e *Engine) render(q *query, lines [][]uint32, strs []string) string {
 				continue
 			}
 			if prev != 0 && !e.isNL(prev) && !(li == 0 && i == 0 && q.gap) {
-				sp, ok := q.spacing[key(prev, w)]
+				sp, ok := q.spacing[pairKey(prev, w)]
 				if !ok {
-					sp = e.space.space(prev, w, strs[prev], s)
+					sp = e.space.space(pairSum(e.global.pair(prev, w), e.open.pair(prev, w)), prev, w, strs[prev], s)
 				}
 				if sp {
 					b.WriteByte(' ')

@@ -114,7 +114,7 @@ func TestProbabilitiesSum(t *testing.T) {
 		}
 	}
 	check("trained")
-	e.pruneLocked()
+	e.global = e.global.prune(1)
 	check("pruned")
 }
 
@@ -146,12 +146,12 @@ func TestForget(t *testing.T) {
 	if a, b := e.Stats().Tokens, one.Stats().Tokens; a != b {
 		t.Errorf("retrained file: %d tokens, want %d", a, b)
 	}
-	if a, b := e.global.at(rootID).succ, one.global.at(rootID).succ; a != b {
+	if a, b := e.global.root.seen, one.global.root.seen; a != b {
 		t.Errorf("retrained file: root count %d, want %d", a, b)
 	}
 	e.Forget("a.go")
-	if st := e.Stats(); st.Tokens != 0 || st.Files != 0 || e.global.at(rootID).succ != 0 {
-		t.Errorf("after Forget: %+v, root %+v", st, *e.global.at(rootID))
+	if st := e.Stats(); st.Tokens != 0 || st.Files != 0 || e.global.root.seen != 0 {
+		t.Errorf("after Forget: %+v, root %+v", st, e.global.root)
 	}
 }
 
@@ -264,5 +264,42 @@ func TestTrainDir(t *testing.T) {
 	}
 	if n != 2 || len(got) != 2 || e.files["a.go"] == nil || e.files["sub/b.py"] == nil {
 		t.Errorf("trained %d files: %v, want a.go and sub/b.py", n, got)
+	}
+}
+
+// TestCompactKeepsModel: retraining a file leaves n-grams counted zero
+// times; rebuilding without them changes no probability.
+func TestCompactKeepsModel(t *testing.T) {
+	e := New(Options{})
+	e.Train("a.go", "go", storeSrc(30))
+	e.Train("a.go", "go", strings.ReplaceAll(storeSrc(10), "err", "e2"))
+	if e.global.deadNodes() == 0 {
+		t.Fatal("retraining left no dead n-grams")
+	}
+	probs := func() []float64 {
+		var out []float64
+		for _, prefix := range []string{"", "func (s *Store) Get1(", "if e2 != nil {\n\t\treturn nil, "} {
+			q := e.prepare(provider.Prompt{Path: "t.go", Prefix: prefix})
+			e.mu.RLock()
+			m, c := e.mixFor(q)
+			for id := uint32(1); id < uint32(e.vocab.len()); id++ {
+				p, _ := m.prob(&c, id)
+				out = append(out, p)
+			}
+			e.mu.RUnlock()
+		}
+		return out
+	}
+	before := probs()
+	nodes := e.global.nodes() - e.global.deadNodes()
+	e.global = e.global.prune(0)
+	if d := e.global.deadNodes(); d != 0 || e.global.nodes() != nodes {
+		t.Errorf("after compaction: %d nodes, %d dead; want %d, 0", e.global.nodes(), d, nodes)
+	}
+	after := probs()
+	for i := range before {
+		if math.Abs(before[i]-after[i]) > 1e-12 {
+			t.Fatalf("probability %d changed from %g to %g", i, before[i], after[i])
+		}
 	}
 }

@@ -114,9 +114,13 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 	runtime.ReadMemStats(&before)
 	e := New(eo)
 	start := time.Now()
-	for _, f := range train {
-		e.Train(f.path, "", f.text)
-	}
+	e.trainAll(func(yield func(source) bool) {
+		for _, f := range train {
+			if !yield(source{path: f.path, text: f.text}) {
+				return
+			}
+		}
+	})
 	r.TrainSeconds = time.Since(start).Seconds()
 	var after runtime.MemStats
 	runtime.GC()
@@ -177,9 +181,8 @@ func (e *Engine) nextToken(f evalFile, r *Report) {
 	}
 	c := m.start()
 	var act [order]uint32
-	act[0] = rootID
 	var buf []uint32
-	for _, w := range ids {
+	for i, w := range ids {
 		rank := m.rank(&c, w, 10, buf[:0])
 		rr := 0.0
 		if rank > 0 {
@@ -198,7 +201,8 @@ func (e *Engine) nextToken(f evalFile, r *Report) {
 			}
 		}
 		_, c = m.prob(&c, w)
-		ft.extend(&act, w)
+		act = ft.room(1, ids[max(0, i-order+1):i], act)
+		ft.extend(&act, w, -1)
 		c[file] = act
 	}
 }

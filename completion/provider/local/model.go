@@ -73,20 +73,20 @@ func (m *mix) prob(c *ctxs, w uint32) (float64, ctxs) {
 			if n == 0 {
 				break
 			}
-			nn := t.at(n)
-			if nn.succ == 0 {
+			ns := t.stats(k, n)
+			if ns.seen+ns.bo == 0 {
 				break
 			}
-			kid := t.child(n, w)
+			kid := t.child(k, n, w)
 			if k+1 < order {
 				next[i][k+1] = kid
 			}
 			cnt := 0.0
 			if kid != 0 {
-				cnt = float64(t.at(kid).count)
+				cnt = float64(t.count(k+1, kid))
 			}
-			bo := float64(nn.distinct+nn.lost) + prior
-			d := float64(nn.succ+nn.distinct) + prior
+			bo := float64(ns.bo) + prior
+			d := float64(ns.seen) + bo
 			p = (cnt + bo*p) / d
 			if k >= 1 {
 				rest *= bo / d
@@ -116,14 +116,14 @@ func (m *mix) candidates(c *ctxs, buf []uint32) []uint32 {
 		levels := 0
 		for k := order - 1; k >= 1 && levels < 3; k-- {
 			n := c[i][k]
-			if n == 0 || t.at(n).succ == 0 {
+			if n == 0 || t.stats(k, n).seen == 0 {
 				continue
 			}
 			levels++
-			buf = t.top(n, buf)
+			buf = t.top(k, n, buf)
 		}
 		if i == global && levels == 0 && c[i][0] != 0 {
-			buf = t.top(c[i][0], buf)
+			buf = t.top(0, c[i][0], buf)
 		}
 	}
 	slices.Sort(buf)
@@ -142,12 +142,11 @@ func (m *mix) matching(c *ctxs, partial string, strs []string, buf []uint32) []u
 			if n == 0 {
 				continue
 			}
-			for ch := t.at(n).child; ch != 0; ch = t.at(ch).next {
-				cn := t.at(ch)
-				if cn.count > 0 && int(cn.tok) < len(strs) && strings.HasPrefix(strs[cn.tok], partial) {
-					buf = append(buf, cn.tok)
+			t.children(k, n, func(tok, count uint32) {
+				if count > 0 && int(tok) < len(strs) && strings.HasPrefix(strs[tok], partial) {
+					buf = append(buf, tok)
 				}
-			}
+			})
 			if k >= 1 && len(buf) > 0 {
 				break // longer contexts already offer words that fit
 			}
@@ -173,7 +172,10 @@ type scored struct {
 // the first layout symbol, by beam search. first, if not nil, restricts the
 // first token (the cursor is inside a word); its probabilities are
 // renormalised over first. It reports the continuation's log probability.
-func (m *mix) line(start ctxs, first []uint32, width, maxLen int) ([]uint32, float64, bool) {
+// Lines less probable than floor (a log probability) are of no use to the
+// caller, and extending a beam only lowers its probability, so beams below
+// floor are dropped as soon as they fall under it.
+func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64) ([]uint32, float64, bool) {
 	live := []beam{{c: start}}
 	var best beam
 	found := false
@@ -211,6 +213,9 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int) ([]uint32, flo
 			}
 			for _, s := range sc {
 				nb := beam{c: s.c, logp: b.logp + math.Log(s.p/total)}
+				if nb.logp < floor {
+					break // sc is sorted: the rest are less probable still
+				}
 				nb.syms = append(append(make([]uint32, 0, len(b.syms)+1), b.syms...), s.tok)
 				if m.isNL(s.tok) {
 					if !found || nb.logp > best.logp {

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -185,6 +186,9 @@ func (v *vocab) intern(syms []string, out []uint32) []uint32 {
 	defer v.mu.Unlock()
 	for _, s := range syms[done:] {
 		id, ok := v.ids[s]
+		if !ok && len(v.strs) > maxToken {
+			id, ok = maxToken, true // the trie keys hold 24-bit ids
+		}
 		if !ok {
 			s = strings.Clone(s) // don't pin the whole source text
 			id = uint32(len(v.strs))
@@ -206,18 +210,22 @@ func (v *vocab) len() int {
 func (v *vocab) bytes() int64 {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return v.size + int64(len(v.strs))*(16+24)
+	// Per symbol: its string in strs (16 bytes, and append's slack), a
+	// map slot (about 28 bytes at the map's load), the text rounded up
+	// to an allocation size class.
+	return v.size + int64(cap(v.strs))*16 + int64(len(v.strs))*(28+8)
 }
 
 // spacing learns whether a space goes between two symbols, so generated
-// tokens can be joined the way this code base writes them.
+// tokens can be joined the way this code base writes them. The counts of
+// each pair live on its two-token n-gram (level 2 of a trie); these are
+// the fallbacks for pairs never seen, per symbol.
 type spacing struct {
-	pairs  map[uint64]uint32 // spaced<<16 | unspaced, each saturating
-	before []uint32          // per symbol id, as above
+	before []uint32 // per symbol id: spaced<<16 | unspaced, each saturating
 	after  []uint32
 }
 
-func newSpacing() *spacing { return &spacing{pairs: make(map[uint64]uint32)} }
+func newSpacing() *spacing { return &spacing{} }
 
 func incr(v uint32, spaced bool) uint32 {
 	if spaced {
@@ -230,22 +238,23 @@ func incr(v uint32, spaced bool) uint32 {
 	return v
 }
 
+func pairKey(prev, cur uint32) uint64 { return uint64(prev)<<32 | uint64(cur) }
+
 // observe records the spacing of one same-line pair.
 func (s *spacing) observe(prev, cur uint32, spaced bool) {
-	k := key(prev, cur)
-	s.pairs[k] = incr(s.pairs[k], spaced)
-	for n := int(max(prev, cur)) + 1; len(s.before) < n; {
-		s.before = append(s.before, 0)
-		s.after = append(s.after, 0)
+	if n := int(max(prev, cur)) + 1; len(s.before) < n {
+		s.before = slices.Grow(s.before, n-len(s.before))[:n]
+		s.after = slices.Grow(s.after, n-len(s.after))[:n]
 	}
 	s.before[cur] = incr(s.before[cur], spaced)
 	s.after[prev] = incr(s.after[prev], spaced)
 }
 
-// space decides whether to put a space between prev and cur.
-func (s *spacing) space(prev, cur uint32, prevText, curText string) bool {
-	if v, ok := s.pairs[key(prev, cur)]; ok {
-		return v>>16 > v&0xffff
+// space decides whether to put a space between prev and cur, given the
+// pair's own counts (spaced<<16 | unspaced, 0 if never seen).
+func (s *spacing) space(pair, prev, cur uint32, prevText, curText string) bool {
+	if pair != 0 {
+		return pair>>16 > pair&0xffff
 	}
 	var sp, n uint32
 	if int(cur) < len(s.before) {
@@ -264,4 +273,4 @@ func (s *spacing) space(prev, cur uint32, prevText, curText string) bool {
 
 func wordy(s string) bool { return s != "" && isWordByte(s[len(s)-1]) && isWordByte(s[0]) }
 
-func (s *spacing) bytes() int64 { return int64(len(s.pairs))*24 + int64(len(s.before))*8 }
+func (s *spacing) bytes() int64 { return int64(cap(s.before)+cap(s.after)) * 4 }

@@ -68,25 +68,28 @@ func TrainDir(ctx context.Context, e *Engine, root string, skip func(path string
 	errc := make(chan error, 1)
 	go func() { errc <- w.Start() }()
 	n := 0
-	for f := range files {
-		if ctx.Err() != nil {
-			w.Terminate()
-			continue // drain so the walker can finish
+	e.trainAll(func(yield func(source) bool) {
+		done := false
+		for f := range files {
+			if done || ctx.Err() != nil {
+				w.Terminate()
+				continue // drain so the walker can finish
+			}
+			if secret(f.Filename) || (skip != nil && skip(f.Location)) {
+				continue
+			}
+			data, err := os.ReadFile(f.Location)
+			if err != nil || !learnable(f.Filename, data, e.opts.MaxFileBytes) {
+				continue
+			}
+			rel, err := filepath.Rel(root, f.Location)
+			if err != nil {
+				rel = f.Location
+			}
+			n++
+			done = !yield(source{path: filepath.ToSlash(rel), text: string(data)})
 		}
-		if secret(f.Filename) || (skip != nil && skip(f.Location)) {
-			continue
-		}
-		data, err := os.ReadFile(f.Location)
-		if err != nil || !learnable(f.Filename, data, e.opts.MaxFileBytes) {
-			continue
-		}
-		rel, err := filepath.Rel(root, f.Location)
-		if err != nil {
-			rel = f.Location
-		}
-		e.Train(filepath.ToSlash(rel), "", string(data))
-		n++
-	}
+	})
 	err := <-errc
 	if ctx.Err() != nil {
 		return n, ctx.Err()

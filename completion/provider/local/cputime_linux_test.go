@@ -1,0 +1,17 @@
+package local
+
+import (
+	"syscall"
+	"time"
+)
+
+// cpuTime is the CPU time the process has used, in all its threads.
+func cpuTime() time.Duration { return rusage(syscall.RUSAGE_SELF) }
+
+func rusage(who int) time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(who, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
