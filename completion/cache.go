@@ -92,3 +92,10 @@ func (c *answerCache) lookup(text string, offset int, suffixHash uint64) (string
 	}
 	return "", false
 }
+
+// lookupCount is how many answers are kept (for tests).
+func (c *answerCache) lookupCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/inkling-ls/inkling/completion/provider"
+	"github.com/inkling-ls/inkling/context/tokens"
 	"github.com/inkling-ls/inkling/context/workspace"
 )
 
@@ -70,7 +71,7 @@ type Options struct {
 // DefaultOptions are what a user gets with no configuration.
 func DefaultOptions() Options {
 	return Options{
-		Budget: DefaultBudget, MaxTokens: 256, GatherTimeout: 30 * time.Millisecond,
+		Budget: DefaultBudget, MaxTokens: 500, GatherTimeout: 30 * time.Millisecond,
 		Debounce: -1, Linger: 200 * time.Millisecond, MaxFileBytes: 4 << 20,
 	}
 }
@@ -108,18 +109,38 @@ type Engine struct {
 	opts      Options
 	flights   map[string]*flight // per document: the model call in flight
 	typing    map[string]*typingRate
+	extras    map[string]*extra // per document: extra context kept between requests
 	breaker   breaker
+	warmOnce  sync.Once
 
 	// OnStatus is told when the provider's health changes (set before use).
 	OnStatus func(Status)
 	// OnPrompt, when set, sees every prompt sent (tests and debugging).
 	OnPrompt func(provider.Prompt)
+	// OnLaunch, when set, is told of every model call as it starts
+	// (benchmarks: it separates the debounce from the server's own time).
+	OnLaunch func(Launch)
+}
+
+// Launch describes a model call as it starts.
+type Launch struct {
+	URI      string
+	Position workspace.Position // of the request that made the call
+	Debounce time.Duration      // waited on purpose before the call (automatic triggers)
+	Prepare  time.Duration      // the engine's own time from the request to the call
 }
 
 // New returns an engine over ws that asks p.
 func New(ws *workspace.Workspace, p provider.Provider, opts Options) *Engine {
 	return &Engine{ws: ws, prov: p, opts: opts, cache: newAnswerCache(100),
-		flights: map[string]*flight{}, typing: map[string]*typingRate{}}
+		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}}
+}
+
+// Warm loads, in the background, what the first request would otherwise
+// wait for (the token counter's vocabulary). The server calls it when the
+// first document opens: not at initialize, which must stay light.
+func (e *Engine) Warm() {
+	e.warmOnce.Do(func() { go tokens.Warm() })
 }
 
 // SetProvider swaps the backend; requests already in flight finish on the old one.
@@ -162,6 +183,8 @@ func (e *Engine) Options() Options {
 // first (superseded or cancelled by the client).
 func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	e.Stats.Requests.Add(1)
+	began := time.Now()
+	var waited time.Duration
 	e.mu.Lock()
 	opts := e.opts
 	rate := e.typing[req.URI]
@@ -204,15 +227,21 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 
 	// 1. The user is typing through an answer we already have.
 	if rest, ok := e.cache.lookup(snap.Text, offset, suffixHash); ok {
+		rate.served(true)
 		e.Stats.CacheHits.Add(1)
 		return reply(finish(rest, shape), "cache"), nil
 	}
 
 	// 2. A model call in flight that this request extends: wait for it.
 	k := makeKey(snap.Text, offset)
-	if f, typed := e.joinable(req.URI, snap.Text, offset, suffixHash); f != nil {
+	f, typed, agreed := e.joinable(req.URI, snap.Text, offset, suffixHash)
+	trusted := rate.served(agreed)
+	if f != nil {
 		e.Stats.Joined.Add(1)
-		ans, err := f.wait(ctx, typed, req.OnPartial, at, e)
+		// While typing, a block that is still streaming is answered with
+		// the lines already complete: the next key would cancel a request
+		// that waited for the whole block, and the user would see nothing.
+		ans, err := f.wait(ctx, typed, req.OnPartial, at, e, req.Trigger == Automatic)
 		if err != nil {
 			return nil, err
 		}
@@ -220,8 +249,9 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	// 3. A new model call, after the debounce for automatic triggers.
-	if req.Trigger == Automatic {
+	if req.Trigger == Automatic && !trusted {
 		if d := rate.debounce(opts.Debounce); d > 0 {
+			w0 := time.Now()
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
@@ -230,6 +260,7 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 				return nil, ctx.Err()
 			case <-t.C:
 			}
+			waited = time.Since(w0)
 		}
 	}
 	if err := e.breakerAllows(); err != nil {
@@ -241,14 +272,17 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	ret, prov := e.retriever, e.prov
 	e.mu.Unlock()
 	if ret != nil && opts.Budget.Tokens-w.Tokens > 0 {
-		snippets = gather(ctx, ret, snap, offset, w, opts)
+		snippets = e.extraContext(ctx, ret, req.URI, snap, offset, w, opts)
 	}
 	prompt := buildPrompt(snap, w, opts.Roots, snippets, shape, opts.MaxTokens)
 	if e.OnPrompt != nil {
 		e.OnPrompt(prompt)
 	}
-	f := e.launch(req.URI, k, prov, prompt, shape, langID(snap))
-	ans, err := f.wait(ctx, "", req.OnPartial, at, e)
+	if e.OnLaunch != nil {
+		e.OnLaunch(Launch{URI: req.URI, Position: req.Position, Debounce: waited, Prepare: time.Since(began) - waited})
+	}
+	f = e.launch(req.URI, k, prov, prompt, shape, langID(snap))
+	ans, err := f.wait(ctx, "", req.OnPartial, at, e, false)
 	if err != nil {
 		return nil, err
 	}
@@ -271,29 +305,7 @@ func (e *Engine) Prompt(ctx context.Context, req Request) (provider.Prompt, erro
 	w := cutWindow(snap, offset, opts.Budget)
 	var snippets []provider.Snippet
 	if ret != nil && opts.Budget.Tokens-w.Tokens > 0 {
-		snippets = gather(ctx, ret, snap, offset, w, opts)
+		snippets = gather(ctx, ret, snap, offset, w, opts, opts.GatherTimeout)
 	}
 	return buildPrompt(snap, w, opts.Roots, snippets, shape, opts.MaxTokens), nil
-}
-
-// gather asks the retriever for extra context and waits no longer than the
-// gathering budget: a source that is late is skipped, never waited for,
-// since every millisecond here is added to the model's own latency.
-func gather(ctx context.Context, ret Retriever, snap *workspace.Snapshot, offset int, w window, opts Options) []provider.Snippet {
-	deadline := time.Now().Add(opts.GatherTimeout)
-	gctx, cancel := context.WithDeadline(ctx, deadline)
-	ch := make(chan []provider.Snippet, 1)
-	// The retriever may run past our return; it reads its own tree copy.
-	gs := snap.Clone()
-	go func() {
-		defer cancel()
-		defer gs.Close()
-		ch <- ret.Gather(gctx, gs, offset, [2]int{w.Start, w.End}, opts.Budget.Tokens-w.Tokens, deadline)
-	}()
-	select {
-	case s := <-ch:
-		return s
-	case <-gctx.Done():
-		return nil
-	}
 }

@@ -27,6 +27,7 @@ type flight struct {
 	err     error
 	waiters int
 	linger  *time.Timer
+	onTrack bool          // part of the answer was given while typing: finish it, no linger
 	changed chan struct{} // closed and replaced whenever visible text grows
 }
 
@@ -63,7 +64,10 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 		f.err = err
 		f.cut.end()
 		ans := f.cut.answer()
-		discarded := len(f.cut.buf.String()) - len(ans)
+		discarded := f.cut.buf.Len() - len(ans)
+		if err != nil {
+			discarded = f.cut.buf.Len() // a failed or cancelled call is all waste
+		}
 		f.mu.Unlock()
 		if discarded > 0 {
 			e.Stats.TokensDiscarded.Add(int64(discarded+3) / 4)
@@ -83,13 +87,14 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 
 // joinable returns the flight for uri that a request at offset extends, and
 // what was typed since it started; otherwise it cancels that flight, since
-// its answer can no longer fit.
-func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (*flight, string) {
+// its answer can no longer fit. agreed says the user has typed some of what
+// the model has already sent.
+func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (f *flight, typed string, agreed bool) {
 	e.mu.Lock()
-	f := e.flights[uri]
+	f = e.flights[uri]
 	e.mu.Unlock()
 	if f == nil {
-		return nil, ""
+		return nil, "", false
 	}
 	typed, ok := f.k.typedSince(text, offset, suffixHash)
 	if ok {
@@ -98,7 +103,7 @@ func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (*fli
 		f.mu.Unlock()
 		// Compatible while what was typed and what has streamed agree.
 		if strings.HasPrefix(so, typed) || strings.HasPrefix(typed, so) {
-			return f, typed
+			return f, typed, so != "" && typed != ""
 		}
 	}
 	e.mu.Lock()
@@ -107,13 +112,16 @@ func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (*fli
 	}
 	e.mu.Unlock()
 	f.cancel()
-	return nil, ""
+	return nil, "", false
 }
 
 // wait blocks until the flight's answer is complete or ctx ends, passing the
 // growing suggestion (minus what was typed since the flight began) to
 // onPartial. It returns the answer with typed cut off the front.
-func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggestion), at workspace.Position, e *Engine) (string, error) {
+//
+// With early, it returns as soon as whole lines beyond the cursor's line
+// are visible in a multi-line answer.
+func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggestion), at workspace.Position, e *Engine, early bool) (string, error) {
 	f.mu.Lock()
 	f.waiters++
 	if f.linger != nil {
@@ -129,10 +137,20 @@ func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggesti
 		vis := f.cut.visible()
 		ch := f.changed
 		f.mu.Unlock()
-		if onPartial != nil && len(vis) > len(typed) && strings.HasPrefix(vis, typed) {
-			if p := vis[len(typed):]; p != last && strings.TrimSpace(p) != "" {
+		if len(vis) > len(typed) && strings.HasPrefix(vis, typed) {
+			p := vis[len(typed):]
+			if onPartial != nil && p != last && strings.TrimSpace(p) != "" {
 				last = p
 				onPartial(Suggestion{Text: p, Range: workspace.Range{Start: at, End: at}})
+			}
+			if early && f.cut.shape.Multiline && strings.Contains(strings.TrimLeft(p, "\n"), "\n") {
+				// The user is typing what this call predicts: let it
+				// finish for the keys to come (a key that disagrees
+				// still cancels it, in joinable).
+				f.mu.Lock()
+				f.onTrack = true
+				f.mu.Unlock()
+				return p, nil
 			}
 		}
 		select {
@@ -171,6 +189,9 @@ func (f *flight) leave(e *Engine) {
 	case <-f.done:
 		return
 	default:
+	}
+	if f.onTrack {
+		return
 	}
 	linger := e.Options().Linger
 	if linger <= 0 {

@@ -3,6 +3,7 @@ package completion
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -106,9 +107,28 @@ func describe(pe *provider.Error) string {
 // answer them, so waiting a little longer than one keystroke saves calls; a
 // pause fires at once.
 type typingRate struct {
-	mu   sync.Mutex
-	last time.Time
-	ema  time.Duration
+	mu     sync.Mutex
+	last   time.Time
+	ema    time.Duration
+	recent uint16 // one bit per recent request: was the model right (see served)
+}
+
+// served notes whether a request showed the model was right: it was served
+// from an answer the user is typing through, or joined a call whose text
+// the user was typing. It says whether the model has been right lately
+// (in 4 of the last 16 requests): then a call is worth making at once,
+// since the keys that follow will most likely join it or type through its
+// answer. Someone typing past wrong suggestions keeps the debounce that
+// spares the model.
+func (t *typingRate) served(right bool) (trusted bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	trusted = bits.OnesCount16(t.recent) >= 4
+	t.recent <<= 1
+	if right {
+		t.recent |= 1
+	}
+	return trusted
 }
 
 func (t *typingRate) observe(now time.Time) {

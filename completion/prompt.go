@@ -19,7 +19,7 @@ type Budget struct {
 }
 
 // DefaultBudget fits the small local models Inkling is usually pointed at.
-var DefaultBudget = Budget{Tokens: 2048, SuffixShare: 0.15, PrefixShare: 0.5}
+var DefaultBudget = Budget{Tokens: 2048, SuffixShare: 0.05, PrefixShare: 0.5}
 
 // snapLines is the granularity of the prefix window's first line. Moving the
 // window one line per typed line would change the prompt's beginning at

@@ -37,7 +37,7 @@ type Settings struct {
 var providerKinds = []string{"openai", "openai-chat", "llamacpp", "ollama", "local"}
 
 func defaultSettings(env func(string) string) (Settings, []string) {
-	s := Settings{Enable: true, Temperature: 0.1, MaxTokens: 256, DebounceMs: -1, TimeoutMs: 30000,
+	s := Settings{Enable: true, Temperature: 0.1, MaxTokens: 500, DebounceMs: -1, TimeoutMs: 30000,
 		BudgetTokens: 2048, MaxFileBytes: 4 << 20, fromEnv: map[string]bool{}}
 	var problems []string
 	set := func(name string, dst *string) {

@@ -15,6 +15,7 @@ Usage:
   inkling [serve] [--listen 127.0.0.1:PORT] [--log-file F] [--log-level L]
   inkling complete [--json] FILE:LINE:COL
   inkling eval offline|context [flags]
+  inkling bench replay|startup [flags]
   inkling version
 
 Configure the model with INKLING_PROVIDER, INKLING_ENDPOINT, INKLING_MODEL,
@@ -38,6 +39,8 @@ func main() {
 		err = complete(args)
 	case "eval":
 		err = eval(args)
+	case "bench":
+		err = benchCmd(args)
 	case "version":
 		fmt.Println("inkling", version)
 	case "help", "-h", "--help":

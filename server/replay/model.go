@@ -1,0 +1,160 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inkling-ls/inkling/completion/provider/providertest"
+)
+
+// Mode is how the fake model answers.
+type Mode string
+
+const (
+	// Oracle answers the file's true continuation from the cursor the
+	// prompt shows: the best a model could do.
+	Oracle Mode = "oracle"
+	// Wrong answers fixed text that the typist never types.
+	Wrong Mode = "wrong"
+)
+
+// wrongText is what the wrong model says, whatever it is asked.
+const wrongText = "xyzzyWrong(42)\n"
+
+// Qwen2.5-Coder's FIM tokens: the replay talks to the fake as to a
+// llama.cpp or vLLM server with that model behind /v1/completions, so the
+// prompt the fake receives is the exact string a KV cache would see.
+const (
+	fimPrefix = "<|fim_prefix|>"
+	fimSuffix = "<|fim_suffix|>"
+)
+
+// call is one model request as the fake saw it.
+type call struct {
+	arrived   time.Time
+	lastWrite time.Time // when the last piece of the answer was written
+	firstText time.Time // when the first piece that is not blank was written
+	prompt    string
+	tokens    int // answer pieces written
+}
+
+// model is the fake model server: providertest's wire format, with the
+// arrival and last-token times of every request recorded.
+type model struct {
+	fake *providertest.Fake
+	text string // the case's final text, for the oracle
+	mode Mode
+	ttft time.Duration
+	tok  time.Duration
+
+	mu    sync.Mutex
+	calls []*call
+}
+
+func newModel(c *Case, mode Mode, ttft, perToken time.Duration) *model {
+	m := &model{text: c.Text, mode: mode, ttft: ttft, tok: perToken}
+	m.fake = providertest.NewFake(m.reply)
+	return m
+}
+
+func (m *model) reply(r providertest.Recorded) providertest.Reply {
+	ans := wrongText
+	if m.mode == Oracle {
+		ans = m.continuation(r.Str("prompt"))
+	}
+	return providertest.Reply{Chunks: providertest.Chunks(ans), FirstByte: m.ttft, Delay: m.tok}
+}
+
+// continuation finds the cursor from the prompt's prefix and answers what
+// follows it in the final text.
+func (m *model) continuation(prompt string) string {
+	i := strings.LastIndex(prompt, fimPrefix)
+	j := strings.LastIndex(prompt, fimSuffix)
+	if i < 0 || j < i {
+		return ""
+	}
+	prefix := prompt[i+len(fimPrefix) : j]
+	at := strings.Index(m.text, prefix)
+	if at < 0 {
+		return ""
+	}
+	rest := m.text[at+len(prefix):]
+	return rest[:min(len(rest), 4096)]
+}
+
+func (m *model) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		m.fake.ServeHTTP(w, r)
+		return
+	}
+	c := &call{arrived: time.Now()}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req struct {
+		Prompt string `json:"prompt"`
+	}
+	_ = json.Unmarshal(body, &req)
+	c.prompt = req.Prompt
+	m.mu.Lock()
+	m.calls = append(m.calls, c)
+	m.mu.Unlock()
+	m.fake.ServeHTTP(&timedWriter{ResponseWriter: w, m: m, c: c}, r)
+}
+
+func (m *model) snapshot() []call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]call, len(m.calls))
+	for i, c := range m.calls {
+		out[i] = *c
+	}
+	return out
+}
+
+// timedWriter notes when each event of the stream is written.
+type timedWriter struct {
+	http.ResponseWriter
+	m *model
+	c *call
+}
+
+func (w *timedWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	if bytes.Contains(p, []byte(`"choices"`)) {
+		w.m.mu.Lock()
+		w.c.lastWrite = time.Now()
+		if bytes.Contains(p, []byte(`"finish_reason":null`)) {
+			w.c.tokens++
+			if w.c.firstText.IsZero() && !blankEvent(p) {
+				w.c.firstText = w.c.lastWrite
+			}
+		}
+		w.m.mu.Unlock()
+	}
+	return n, err
+}
+
+func (w *timedWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// blankEvent says whether a streamed event's text is only whitespace.
+func blankEvent(p []byte) bool {
+	var ev struct {
+		Choices []struct {
+			Text string `json:"text"`
+		} `json:"choices"`
+	}
+	data := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(p), []byte("data:")))
+	if json.Unmarshal(data, &ev) != nil || len(ev.Choices) == 0 {
+		return true
+	}
+	return strings.TrimSpace(ev.Choices[0].Text) == ""
+}

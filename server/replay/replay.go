@@ -1,0 +1,420 @@
+// Package replay is Inkling's typing-replay benchmark: the real server,
+// driven as an editor drives it, types a file one key at a time (didChange,
+// then inlineCompletion, cancelling the previous request) against a fake
+// model server with a set time to first token and per-token delay, and
+// reports how many model calls the typing cost, how often a suggestion was
+// there, and how much time the server added to the model's own.
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/inkling-ls/inkling/completion"
+	"github.com/inkling-ls/inkling/server"
+)
+
+// Config is one replay.
+type Config struct {
+	Case       *Case
+	KeyDelay   time.Duration // between keys
+	LinePause  time.Duration // added after each newline: the typist thinks
+	TTFT       time.Duration // the model's time to first token
+	TokenDelay time.Duration // the model's time per further token
+	Mode       Mode
+	Partials   bool // send a partialResultToken, as a streaming-capable editor does
+	Invoked    bool // triggerKind Invoked (no debounce) instead of Automatic
+	// Tabs are other files to open first, as an editor restores its tabs.
+	Tabs []Tab
+	// Settings are initializationOptions (the "inkling" section).
+	Settings map[string]any
+	// Drain bounds the wait for the last answer after the last key.
+	Drain time.Duration
+	// Root is the workspace folder (a new empty one when ""). The typed
+	// file is opened at Root/Case.Path, which should not exist on disk.
+	Root string
+}
+
+// Tab is an open file besides the one typed.
+type Tab struct{ Name, Text string }
+
+// DefaultConfig is the setup: 40 ms per key, 150 ms to first token.
+func DefaultConfig(c *Case) Config {
+	return Config{Case: c, KeyDelay: 40 * time.Millisecond, LinePause: 200 * time.Millisecond,
+		TTFT: 150 * time.Millisecond, TokenDelay: 10 * time.Millisecond, Mode: Oracle, Partials: true, Drain: 10 * time.Second}
+}
+
+// request is one inlineCompletion the editor sent.
+type request struct {
+	id      int
+	key     int
+	sent    time.Time // the keystroke: before its didChange
+	asked   time.Time // the inlineCompletion request written
+	line    int       // its position
+	col     int
+	token   string
+	replied time.Time
+	items   int
+	err     error
+}
+
+// Run replays cfg against an in-process server and a fake model on a
+// loopback port.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Drain == 0 {
+		cfg.Drain = 10 * time.Second
+	}
+	m := newModel(cfg.Case, cfg.Mode, cfg.TTFT, cfg.TokenDelay)
+	hs := httptest.NewServer(m)
+	defer hs.Close()
+	defer m.fake.Close()
+
+	tmp, err := os.MkdirTemp("", "inkling-replay-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dir := tmp
+
+	env := map[string]string{
+		"INKLING_PROVIDER": "openai", "INKLING_ENDPOINT": hs.URL + "/v1",
+		"INKLING_MODEL": "qwen2.5-coder:1.5b-base", "INKLING_API_KEY": "replay",
+	}
+	srv := server.New(server.Options{Version: "replay", NoProbe: true, Env: func(k string) string { return env[k] }})
+	var launchMu sync.Mutex
+	var launches []completion.Launch
+	srv.Engine().OnLaunch = func(l completion.Launch) {
+		launchMu.Lock()
+		launches = append(launches, l)
+		launchMu.Unlock()
+	}
+
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, sr, sw, sw) }()
+	ed := newEditor(ctx, pipeRW{cr, cw})
+	defer ed.conn.Close()
+
+	if cfg.Root != "" {
+		// The temporary folder is still removed at the end; Root never is.
+		if dir, err = filepath.Abs(cfg.Root); err != nil {
+			return nil, err
+		}
+	}
+	rootURI := "file://" + dir
+	var initRes map[string]any
+	init := map[string]any{"processId": nil, "rootUri": rootURI, "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "inkling-replay"}}
+	if cfg.Settings != nil {
+		init["initializationOptions"] = map[string]any{"inkling": cfg.Settings}
+	}
+	if err := ed.conn.Call(ctx, "initialize", init, &initRes); err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	notify := func(method string, params any) error { return ed.conn.Notify(ctx, method, params) }
+	if err := notify("initialized", map[string]any{}); err != nil {
+		return nil, err
+	}
+	lang := languageOf(cfg.Case.Path)
+	for _, t := range cfg.Tabs {
+		uri := "file://" + filepath.Join(dir, t.Name)
+		if err := notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+			"uri": uri, "languageId": languageOf(t.Name), "version": 1, "text": t.Text}}); err != nil {
+			return nil, err
+		}
+	}
+	uri := "file://" + filepath.Join(dir, cfg.Case.Path)
+	if err := notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": uri, "languageId": lang, "version": 1, "text": cfg.Case.Initial()}}); err != nil {
+		return nil, err
+	}
+
+	line, col := position(cfg.Case.Text[:cfg.Case.Start])
+	keys := cfg.Case.Keys()
+	var (
+		reqMu sync.Mutex
+		reqs  []*request
+		wg    sync.WaitGroup
+	)
+	kind := 2
+	if cfg.Invoked {
+		kind = 1
+	}
+	start := time.Now()
+	next := start
+	var prev *request
+	for i, k := range keys {
+		if d := time.Until(next); d > 0 {
+			time.Sleep(d)
+		}
+		r := &request{id: 1000 + i, key: i, sent: time.Now()}
+		ch := map[string]any{"range": map[string]any{"start": pos(line, col), "end": pos(line, col)}, "text": k}
+		if err := notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": i + 2},
+			"contentChanges": []any{ch}}); err != nil {
+			return nil, err
+		}
+		if k == "\n" {
+			line, col = line+1, 0
+		} else {
+			col += len(utf16.Encode([]rune(k)))
+		}
+		// The editor cancels the request the keystroke made stale.
+		if prev != nil {
+			reqMu.Lock()
+			done := !prev.replied.IsZero()
+			reqMu.Unlock()
+			if !done {
+				_ = notify("$/cancelRequest", map[string]any{"id": prev.id})
+			}
+		}
+		params := map[string]any{"textDocument": map[string]any{"uri": uri}, "position": pos(line, col),
+			"context": map[string]any{"triggerKind": kind}}
+		if cfg.Partials {
+			r.token = fmt.Sprintf("p%d", r.id)
+			params["partialResultToken"] = r.token
+		}
+		r.line, r.col, r.asked = line, col, time.Now()
+		w, err := ed.conn.DispatchCall(ctx, "textDocument/inlineCompletion", params, jsonrpc2.PickID(jsonrpc2.ID{Num: uint64(r.id)}))
+		if err != nil {
+			return nil, err
+		}
+		reqMu.Lock()
+		reqs = append(reqs, r)
+		reqMu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var res inlineList
+			err := w.Wait(ctx, &res)
+			now := time.Now()
+			reqMu.Lock()
+			r.replied, r.err, r.items = now, err, len(res.Items)
+			reqMu.Unlock()
+		}()
+		prev = r
+		next = next.Add(cfg.KeyDelay)
+		if k == "\n" {
+			next = next.Add(cfg.LinePause)
+		}
+	}
+	typing := time.Since(start)
+
+	waited := make(chan struct{})
+	go func() { wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(cfg.Drain):
+		return nil, errors.New("replay: the last request was not answered in time")
+	}
+	var nothing any
+	if err := ed.conn.Call(ctx, "shutdown", nil, &nothing); err != nil {
+		return nil, fmt.Errorf("shutdown: %w", err)
+	}
+	_ = notify("exit", nil)
+	select {
+	case <-served:
+	case <-time.After(5 * time.Second):
+	}
+	cw.Close()
+
+	st := srv.Engine().Stats.Snapshot()
+	launchMu.Lock()
+	ls := append([]completion.Launch(nil), launches...)
+	launchMu.Unlock()
+	reqMu.Lock()
+	defer reqMu.Unlock()
+	return report(cfg, reqs, m.snapshot(), ls, st, ed, typing), nil
+}
+
+func pos(line, col int) map[string]any { return map[string]any{"line": line, "character": col} }
+
+// position is the LSP position (UTF-16) at the end of text.
+func position(text string) (line, col int) {
+	line = strings.Count(text, "\n")
+	last := text[strings.LastIndexByte(text, '\n')+1:]
+	return line, len(utf16.Encode([]rune(last)))
+}
+
+func languageOf(path string) string {
+	switch filepath.Ext(path) {
+	case ".go":
+		return "go"
+	case ".py":
+		return "python"
+	case ".ts":
+		return "typescript"
+	case ".js":
+		return "javascript"
+	case ".rs":
+		return "rust"
+	}
+	return "plaintext"
+}
+
+// Report is what one replay measured.
+type Report struct {
+	Keys, Requests, ModelCalls int
+	Answered                   int // requests answered with a suggestion
+	Shown                      int // keystrokes after which text was visible (partial or final) before the next key
+	Typing                     time.Duration
+
+	PreSend  []time.Duration // request sent → model request received, less the debounce
+	PostLast []time.Duration // last token written → response received
+	Added    []time.Duration // PreSend + PostLast of one model call, when both were seen
+	Debounce []time.Duration // per model call
+
+	FirstText      []time.Duration // keystroke → first visible text
+	FirstOverModel []time.Duration // the same less TTFT and debounce, where the key's own request started the call
+
+	TokensStreamed, TokensDiscarded int64
+	Reuse                           []float64 // longest common prefix / length, consecutive prompts
+
+	calls []string
+}
+
+func report(cfg Config, reqs []*request, calls []call, launches []completion.Launch, st map[string]int64, ed *editor, typing time.Duration) *Report {
+	r := &Report{Keys: len(cfg.Case.Keys()), Requests: len(reqs), ModelCalls: len(calls), Typing: typing,
+		TokensDiscarded: st["tokensDiscarded"]}
+	for _, q := range reqs {
+		if q.err == nil && q.items > 0 {
+			r.Answered++
+		}
+	}
+	// Keystroke to first visible text: the first partial, or the answer.
+	// Each call is matched to the request that made it by the position the
+	// engine reports (every key moves the cursor).
+	byPos := map[[2]int]int{}
+	for i, q := range reqs {
+		byPos[[2]int{q.line, q.col}] = i
+	}
+	var launchedBy []int // per call: the index of the request that started it
+	pre := make([]time.Duration, len(calls))
+	for i, c := range calls {
+		r.TokensStreamed += int64(c.tokens)
+		j := -1
+		var deb time.Duration
+		if i < len(launches) && len(launches) == len(calls) {
+			deb = launches[i].Debounce
+			if k, ok := byPos[[2]int{launches[i].Position.Line, launches[i].Position.Character}]; ok {
+				j = k
+			}
+		}
+		launchedBy = append(launchedBy, j)
+		r.Debounce = append(r.Debounce, deb)
+		pre[i] = -1
+		if j >= 0 {
+			pre[i] = c.arrived.Sub(reqs[j].asked) - deb
+			r.PreSend = append(r.PreSend, pre[i])
+		}
+		ru := 1.0
+		if i > 0 && calls[i-1].prompt != "" {
+			ru = reuse(calls[i-1].prompt, c.prompt)
+			r.Reuse = append(r.Reuse, ru)
+		}
+		var prep time.Duration
+		if i < len(launches) {
+			prep = launches[i].Prepare
+		}
+		r.calls = append(r.calls, fmt.Sprintf("call %d: key %d, debounce %v, pre %v (engine %v), %d tokens, prompt %d bytes, reuse %.3f",
+			i, j, deb, pre[i], prep, c.tokens, len(c.prompt), ru))
+	}
+	starter := map[int]int{}
+	for i, j := range launchedBy {
+		if j >= 0 {
+			starter[j] = i
+		}
+	}
+	for i, q := range reqs {
+		if q.err != nil || q.items == 0 {
+			why := "empty"
+			if q.err != nil {
+				why = q.err.Error()
+			}
+			r.calls = append(r.calls, fmt.Sprintf("request %d (key %d, %d:%d): %s", q.id, q.key, q.line, q.col, why))
+		}
+		first := time.Time{}
+		if q.token != "" {
+			if t, ok := ed.firstPartial(q.token); ok {
+				first = t
+			}
+		}
+		if q.err == nil && q.items > 0 && (first.IsZero() || q.replied.Before(first)) {
+			first = q.replied
+		}
+		if first.IsZero() {
+			continue
+		}
+		if i+1 < len(reqs) && first.After(reqs[i+1].sent) {
+			continue // the next key came first: never on screen for this state
+		}
+		r.Shown++
+		d := first.Sub(q.sent)
+		r.FirstText = append(r.FirstText, d)
+		if ci, ok := starter[i]; ok && !calls[ci].firstText.IsZero() {
+			// Less the debounce and the model's own time to its first
+			// visible token: what is left is the server's.
+			model := calls[ci].firstText.Sub(calls[ci].arrived)
+			r.FirstOverModel = append(r.FirstOverModel, first.Sub(q.asked)-r.Debounce[ci]-model)
+		}
+	}
+	// Last token → response: the first answer with a suggestion that came
+	// after the call's last token, to a request sent before it.
+	for i, c := range calls {
+		if c.lastWrite.IsZero() {
+			continue
+		}
+		var best time.Duration = -1
+		for k, q := range reqs {
+			if q.sent.After(c.lastWrite) {
+				break
+			}
+			if k < launchedBy[i] || launchedBy[i] < 0 || i+1 < len(calls) && q.replied.After(calls[i+1].arrived) {
+				continue // not waiting on this call
+			}
+			if q.err != nil || q.items == 0 || q.replied.Before(c.lastWrite) {
+				continue
+			}
+			if d := q.replied.Sub(c.lastWrite); best < 0 || d < best {
+				best = d
+			}
+		}
+		if best >= 0 && best < time.Second {
+			r.PostLast = append(r.PostLast, best)
+			if pre[i] >= 0 {
+				r.Added = append(r.Added, pre[i]+best)
+			}
+		}
+	}
+	return r
+}
+
+// reuse is the share of b that a model server's prefix cache could reuse
+// after serving a: their longest common prefix over b's length.
+func reuse(a, b string) float64 {
+	if b == "" {
+		return 1
+	}
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return float64(n) / float64(len(b))
+}
+
+// Calls describes each model call, for a human looking into a report.
+func (r *Report) Calls() []string { return r.calls }
