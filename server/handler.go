@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -30,7 +31,7 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		}
 		if err := s.notification(ctx, req); err != nil {
 			s.log.Warn("notification failed", zap.String("method", req.Method), zap.Error(err))
-			s.logMessage(2, req.Method+": "+err.Error())
+			s.logMessage(2, strings.ToValidUTF8(truncate(req.Method+": "+err.Error(), maxErrorBytes), ""))
 		}
 		return
 	}
@@ -77,6 +78,9 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	}()
 }
 
+// maxErrorBytes bounds the message of an error sent to the client.
+const maxErrorBytes = 1000
+
 // handlerFunc prepares a request on the read loop and returns the work to
 // run off it. Validation errors are returned at once.
 type handlerFunc func(s *Server, ctx context.Context, req *jsonrpc2.Request) (func() (any, error), error)
@@ -110,7 +114,9 @@ func (s *Server) replyError(conn *jsonrpc2.Conn, id jsonrpc2.ID, err error) {
 	default:
 		re = &rpcError{codeRequestFailed, err.Error()}
 	}
-	if err := conn.ReplyWithError(context.Background(), id, &jsonrpc2.Error{Code: re.code, Message: re.msg}); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+	// Errors quote what they reject: bound the quote (a 100 KB URI).
+	msg := strings.ToValidUTF8(truncate(re.msg, maxErrorBytes), "")
+	if err := conn.ReplyWithError(context.Background(), id, &jsonrpc2.Error{Code: re.code, Message: msg}); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 		s.log.Warn("reply failed", zap.Error(err))
 	}
 }

@@ -32,10 +32,12 @@ type contextSources struct {
 	openMu   sync.Mutex
 	openText map[string]string // latest text per open file, waiting for the local engine
 	openKick chan struct{}
+	quit     chan struct{} // closed when the session ends: the worker stops
+	quitOnce sync.Once
 }
 
 func newContextSources(s *Server) *contextSources {
-	c := &contextSources{s: s, local: local.New(local.Options{}), openText: map[string]string{}, openKick: make(chan struct{}, 1)}
+	c := &contextSources{s: s, local: local.New(local.Options{}), openText: map[string]string{}, openKick: make(chan struct{}, 1), quit: make(chan struct{})}
 	go c.openWorker()
 	return c
 }
@@ -60,7 +62,12 @@ func (c *contextSources) setOpen(path, text string) {
 }
 
 func (c *contextSources) openWorker() {
-	for range c.openKick {
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-c.openKick:
+		}
 		c.openMu.Lock()
 		batch := c.openText
 		c.openText = map[string]string{}
@@ -217,6 +224,7 @@ func (c *contextSources) fileChanged(path string, deleted bool) {
 }
 
 func (c *contextSources) close() {
+	c.quitOnce.Do(func() { close(c.quit) })
 	c.mu.Lock()
 	if c.training != nil {
 		c.training()

@@ -218,8 +218,14 @@ func didChangeConfiguration(s *Server, _ context.Context, req *jsonrpc2.Request)
 // providerHealth is the engine telling us the endpoint's health changed.
 func (s *Server) providerHealth(st completion.Status) {
 	s.setStatus(st.Kind, st.Message)
-	if st.Kind == "Error" {
+	// Most clients show no status line: say it once in a message too. A
+	// warning (the endpoint answers, but not in a form Inkling can use: a
+	// wrong URL, a non-streaming proxy) needs the user as much as an error.
+	switch st.Kind {
+	case "Error":
 		s.notify("window/showMessage", map[string]any{"type": 1, "message": st.Message})
+	case "Warning":
+		s.notify("window/showMessage", map[string]any{"type": 2, "message": st.Message})
 	}
 	if st.Err != nil {
 		s.log.Warn("provider health", zap.String("kind", st.Err.Kind.String()), zap.Int("status", st.Err.Status), zap.String("message", st.Err.Msg))

@@ -118,14 +118,14 @@ func (s *stream) readFrame() ([]byte, error) {
 	length := -1
 	sawHeader := false
 	for {
-		line, err := s.r.ReadString('\n')
+		line, err := s.readLine()
 		if err != nil {
 			if err == io.EOF && (sawHeader || line != "") {
 				return nil, io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
-		if len(line) > 8<<10 {
+		if len(line) > maxHeaderLine {
 			return nil, &badFrame{"parse error: header line too long"}
 		}
 		line = strings.TrimRight(line, "\r\n")
@@ -162,6 +162,28 @@ func (s *stream) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSpace(body), nil
+}
+
+// maxHeaderLine bounds one header line.
+const maxHeaderLine = 8 << 10
+
+// readLine reads one line, newline included. A line longer than the
+// buffer is skipped to its end and returned cut short (still over
+// maxHeaderLine), so that garbage without newlines is never held in memory
+// whole.
+func (s *stream) readLine() (string, error) {
+	line, err := s.r.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return string(line), err
+	}
+	cut := string(line)
+	for err == bufio.ErrBufferFull {
+		_, err = s.r.ReadSlice('\n')
+	}
+	if err != nil {
+		return cut, err
+	}
+	return cut, nil
 }
 
 func truncate(s string, n int) string {

@@ -35,6 +35,7 @@ func didOpen(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 		return err
 	}
 	s.ws.Open(p.TextDocument.URI, p.TextDocument.LanguageID, p.TextDocument.Version, p.TextDocument.Text)
+	s.engine.Warm()
 	s.ctx.setOpen(workspace.PathOf(p.TextDocument.URI), p.TextDocument.Text)
 	return nil
 }
@@ -82,6 +83,7 @@ func didClose(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 		delete(s.latest, p.TextDocument.URI)
 	}
 	s.mu.Unlock()
+	s.engine.Forget(p.TextDocument.URI)
 	return s.ws.Close(p.TextDocument.URI)
 }
 
