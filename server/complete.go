@@ -27,7 +27,9 @@ func (s *Server) startCompletion(ctx context.Context, req *jsonrpc2.Request, uri
 	if pos.Line < 0 || pos.Character < 0 {
 		return creq, false, errorf(codeInvalidParams, "%s: position %d:%d is negative", req.Method, pos.Line, pos.Character)
 	}
-	snap, err := s.ws.Snapshot(uri, true)
+	// Text only: the tree is brought up to date off the read loop, in
+	// complete, so that parsing never delays the next message.
+	snap, err := s.ws.Snapshot(uri, false)
 	if err != nil {
 		return creq, false, errorf(codeInvalidParams, "%s: %v (send textDocument/didOpen first)", req.Method, err)
 	}
@@ -50,6 +52,9 @@ func (s *Server) startCompletion(ctx context.Context, req *jsonrpc2.Request, uri
 // complete runs the engine and frees the snapshot.
 func (s *Server) complete(ctx context.Context, creq completion.Request) (*completion.Result, error) {
 	defer creq.Snapshot.Close()
+	if creq.Snapshot.Tree == nil {
+		creq.Snapshot.Tree = s.ws.Tree(creq.URI, creq.Snapshot.Text)
+	}
 	res, err := s.engine.Complete(ctx, creq)
 	if err != nil {
 		if ctx.Err() != nil {

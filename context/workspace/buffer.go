@@ -14,9 +14,12 @@ type Change struct {
 	Text  string
 }
 
-// buffer is one open document. Its mutex guards text and tree; it is never
-// held across anything slow (a reparse after a small edit is well under a
-// millisecond), so edits are never delayed by a completion.
+// buffer is one open document. Its mutex guards the fields below and is
+// never held across a parse: an edit only records where the text changed,
+// and the tree catches up later, off the read loop (see treeFor). Parsing
+// while editing would stall every later message: with an unclosed brace,
+// tree-sitter's error recovery can take hundreds of milliseconds on a large
+// file.
 type buffer struct {
 	mu         sync.Mutex
 	uri        string
@@ -26,36 +29,40 @@ type buffer struct {
 	version    int32
 	text       string
 	starts     []int
-	tree       *treesitter.Tree // nil when lang is nil or the text is too big to parse
+
+	// base is a tree parsed from an earlier text; pending are the edits
+	// made since, in order. base is never edited in place: edits are
+	// applied to a copy, so other goroutines may hold copies of it.
+	base    *treesitter.Tree
+	pending []treesitter.Edit
+	gen     int // bumped whenever base is replaced or dropped
 }
 
-func (b *buffer) setText(text string, maxParse int) {
+func (b *buffer) setText(text string) {
 	b.text = text
 	b.starts = lineStarts(text)
-	b.tree.Close()
-	b.tree = nil
-	if b.lang != nil && len(text) <= maxParse {
-		b.tree, _ = treesitter.Parse(b.lang, []byte(text))
-	}
+	b.dropTree()
+}
+
+func (b *buffer) dropTree() {
+	b.base.Close()
+	b.base = nil
+	b.pending = nil
+	b.gen++
 }
 
 // apply applies changes in order. Each change's range is read against the
 // text the previous changes left, as the spec says. Ranges past the end are
 // clamped; the returned error then says so, but the edit is kept so the
 // server's copy follows the client's.
-func (b *buffer) apply(changes []Change, enc Encoding, maxParse int) (edits []EditRecord, err error) {
+func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err error) {
 	var clamped []string
-	incremental := b.tree != nil
-	edited := false // a ranged change touched the tree since it was last parsed
 	for _, c := range changes {
 		if c.Range == nil {
 			if before := b.text; before != c.Text {
 				edits = append(edits, EditRecord{Path: b.path, Before: before, After: c.Text, whole: true})
 			}
-			b.setText(c.Text, maxParse)
-			// The fresh tree must follow the ranged changes after this one
-			// in the same notification.
-			incremental, edited = b.tree != nil, false
+			b.setText(c.Text)
 			continue
 		}
 		s, okS := offsetOf(b.text, b.starts, c.Range.Start, enc)
@@ -72,35 +79,94 @@ func (b *buffer) apply(changes []Change, enc Encoding, maxParse int) (edits []Ed
 		newText := b.text[:s] + c.Text + b.text[e:]
 		b.text = newText
 		b.starts = lineStarts(newText)
-		if incremental {
-			edited = true
-			b.tree.Edit(treesitter.Edit{
+		if b.base != nil {
+			b.pending = append(b.pending, treesitter.Edit{
 				StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
 				StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
 			})
 		}
 	}
-	switch {
-	case b.lang == nil:
-	case len(b.text) > maxParse:
-		b.tree.Close()
-		b.tree = nil
-	case incremental && !edited:
-		// the tree was parsed from the text as it is
-	case incremental:
-		nt, perr := b.tree.Reparse([]byte(b.text))
-		if perr != nil {
-			b.tree.Close()
-			nt, _ = treesitter.Parse(b.lang, []byte(b.text))
-		}
-		b.tree = nt
-	case b.tree == nil:
-		b.tree, _ = treesitter.Parse(b.lang, []byte(b.text))
-	}
 	if len(clamped) > 0 {
 		err = fmt.Errorf("%s: edit range past the end of the document, clamped: %s", b.uri, strings.Join(clamped, ", "))
 	}
 	return edits, err
+}
+
+// dirty says whether the tree lags behind the text.
+func (b *buffer) dirty(maxParse int) bool {
+	return b.lang != nil && len(b.text) <= maxParse && (b.base == nil || len(b.pending) > 0)
+}
+
+// treeFor returns a tree for the buffer's current text (the caller owns it)
+// together with that text, parsing incrementally from base if the tree
+// lags. want, when not "", asks for the tree of exactly that text: if the
+// buffer has moved on, it returns nil. The parse runs without the lock, so
+// edits are applied meanwhile; the new tree becomes the base unless
+// another caller installed a newer one first.
+func (b *buffer) treeFor(want string, useWant bool, maxParse int) (*treesitter.Tree, snapState) {
+	b.mu.Lock()
+	st := b.stateLocked()
+	if useWant && b.text != want {
+		b.mu.Unlock()
+		return nil, st
+	}
+	if b.lang == nil || len(b.text) > maxParse {
+		b.mu.Unlock()
+		return nil, st
+	}
+	if b.base != nil && len(b.pending) == 0 {
+		t := b.base.Copy()
+		b.mu.Unlock()
+		return t, st
+	}
+	gen, n := b.gen, len(b.pending)
+	var work *treesitter.Tree
+	var edits []treesitter.Edit
+	if b.base != nil {
+		work = b.base.Copy()
+		edits = append(edits, b.pending...)
+	}
+	lang := b.lang
+	b.mu.Unlock()
+
+	src := []byte(st.text)
+	var nt *treesitter.Tree
+	var err error
+	if work != nil {
+		for _, e := range edits {
+			work.Edit(e)
+		}
+		if nt, err = work.Reparse(src); err != nil {
+			work.Close()
+			nt = nil
+		}
+	}
+	if nt == nil {
+		if nt, err = treesitter.Parse(lang, src); err != nil {
+			return nil, st
+		}
+	}
+
+	b.mu.Lock()
+	if b.gen == gen && len(b.pending) >= n {
+		b.base.Close()
+		b.base = nt.Copy()
+		b.pending = append([]treesitter.Edit(nil), b.pending[n:]...)
+		b.gen++
+	}
+	b.mu.Unlock()
+	return nt, st
+}
+
+// snapState is what a snapshot copies from a buffer, taken under its lock.
+type snapState struct {
+	text    string
+	starts  []int
+	version int32
+}
+
+func (b *buffer) stateLocked() snapState {
+	return snapState{text: b.text, starts: b.starts, version: b.version}
 }
 
 func point(text string, starts []int, off int) treesitter.Point {

@@ -31,6 +31,9 @@ type Workspace struct {
 	buffers map[string]*buffer
 	mru     []string // most recent first
 	edits   []EditRecord
+
+	lagging   map[*buffer]bool // buffers whose tree lags their text
+	reparsing bool             // reparseLoop is running
 }
 
 // New returns an empty workspace rooted at the given folders.
@@ -56,7 +59,7 @@ func (w *Workspace) Roots() []string {
 func (w *Workspace) Open(uri, languageID string, version int32, text string) {
 	path := PathOf(uri)
 	b := &buffer{uri: uri, path: path, languageID: languageID, lang: treesitter.Lookup(languageID, path), version: version}
-	b.setText(text, w.MaxParseBytes)
+	b.setText(text)
 	w.mu.Lock()
 	old := w.buffers[uri]
 	w.buffers[uri] = b
@@ -64,10 +67,10 @@ func (w *Workspace) Open(uri, languageID string, version int32, text string) {
 	w.mu.Unlock()
 	if old != nil {
 		old.mu.Lock()
-		old.tree.Close()
-		old.tree = nil
+		old.dropTree()
 		old.mu.Unlock()
 	}
+	w.catchUp(b)
 }
 
 // Change applies content changes to an open buffer. A version older than the
@@ -90,8 +93,9 @@ func (w *Workspace) Change(uri string, version int32, changes []Change, enc Enco
 		return fmt.Errorf("%s: change for version %d arrived after version %d; ignored", uri, version, cur)
 	}
 	b.version = version
-	recs, err := b.apply(changes, enc, w.MaxParseBytes)
+	recs, err := b.apply(changes, enc)
 	b.mu.Unlock()
+	w.catchUp(b)
 	w.mu.Lock()
 	for _, r := range recs {
 		w.logEditLocked(r)
@@ -116,8 +120,7 @@ func (w *Workspace) Close(uri string) error {
 		return fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
 	}
 	b.mu.Lock()
-	b.tree.Close()
-	b.tree = nil
+	b.dropTree()
 	b.mu.Unlock()
 	return nil
 }
@@ -154,13 +157,78 @@ func (w *Workspace) Snapshot(uri string, withTree bool) (*Snapshot, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang, Version: b.version, Text: b.text, starts: b.starts}
-	if withTree && b.tree != nil {
-		s.Tree = b.tree.Copy()
+	s := &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang}
+	var st snapState
+	if withTree {
+		s.Tree, st = b.treeFor("", false, w.MaxParseBytes)
+	} else {
+		b.mu.Lock()
+		st = b.stateLocked()
+		b.mu.Unlock()
 	}
+	s.Version, s.Text, s.starts = st.version, st.text, st.starts
 	return s, nil
+}
+
+// Tree returns a syntax tree of the buffer's text if that text is still
+// text (a snapshot taken earlier), parsing what lags; nil if the buffer has
+// changed since, is not parsed (plain text, too large) or is closed. The
+// caller owns the tree.
+func (w *Workspace) Tree(uri, text string) *treesitter.Tree {
+	w.mu.Lock()
+	b := w.buffers[uri]
+	w.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	t, _ := b.treeFor(text, true, w.MaxParseBytes)
+	return t
+}
+
+// catchUp reparses lagging buffers in the background, coalescing bursts
+// of edits: by the time a completion asks for the tree, it is usually
+// current. One goroutine at most, and none while nothing lags.
+func (w *Workspace) catchUp(b *buffer) {
+	w.mu.Lock()
+	if w.lagging == nil {
+		w.lagging = map[*buffer]bool{}
+	}
+	w.lagging[b] = true
+	start := !w.reparsing
+	w.reparsing = true
+	w.mu.Unlock()
+	if start {
+		go w.reparseLoop()
+	}
+}
+
+func (w *Workspace) reparseLoop() {
+	for {
+		w.mu.Lock()
+		var b *buffer
+		for x := range w.lagging {
+			b = x
+			delete(w.lagging, x)
+			break
+		}
+		if b == nil {
+			w.reparsing = false
+			w.mu.Unlock()
+			return
+		}
+		open := w.buffers[b.uri] == b
+		w.mu.Unlock()
+		if !open {
+			continue
+		}
+		b.mu.Lock()
+		lag := b.dirty(w.MaxParseBytes)
+		b.mu.Unlock()
+		if lag {
+			t, _ := b.treeFor("", false, w.MaxParseBytes)
+			t.Close()
+		}
+	}
 }
 
 // Buffers returns text-only snapshots of the open buffers, most recently used

@@ -60,7 +60,7 @@ func TestReplayOracle(t *testing.T) {
 	c.Start = len("package a\n\n")
 	c.End = len(c.Text)
 	cfg := DefaultConfig(c)
-	cfg.KeyDelay, cfg.LinePause, cfg.TTFT, cfg.TokenDelay = 15*time.Millisecond, 30*time.Millisecond, 20*time.Millisecond, time.Millisecond
+	cfg.KeyDelay, cfg.LinePause, cfg.TTFT, cfg.TokenDelay = 50*time.Millisecond, 80*time.Millisecond, 20*time.Millisecond, time.Millisecond
 	r, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
