@@ -127,9 +127,22 @@ func BenchmarkGather(b *testing.B) {
 		got += len(s)
 	}
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+	// The first pass over the cursors is cold: signature token costs and
+	// name splits are memoised as candidates are first seen. p99-warm is
+	// the steady state after it.
+	var warm []time.Duration
+	if len(lat) > 2*len(offs) {
+		warm = append(warm, lat[len(offs):]...)
+	}
+	pct := func(l []time.Duration, p int) float64 {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		return float64(l[min(len(l)-1, len(l)*p/100)].Microseconds()) / 1000
+	}
+	if len(warm) > 0 {
+		b.ReportMetric(pct(warm, 99), "p99-warm-ms")
+	}
+	b.ReportMetric(pct(lat, 50), "p50-ms")
+	b.ReportMetric(pct(lat, 99), "p99-ms")
 	b.ReportMetric(float64(got)/float64(b.N), "snippets/op")
 }
 

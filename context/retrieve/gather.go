@@ -72,6 +72,11 @@ func (r *Retriever) Gather(ctx context.Context, req Request) []Snippet {
 	var wins []neighbors.Window
 collect:
 	for sources > 0 {
+		// Checked first: select picks at random among ready cases, and a
+		// source may finish even when the deadline had passed on entry.
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case res := <-ch:
 			sources--
@@ -85,6 +90,8 @@ collect:
 			break collect
 		}
 	}
+
+	r.warm(snap.Path)
 
 	// Pack by value for the tokens: a one-line constant and a five-line
 	// signature of the same score are not worth the same.

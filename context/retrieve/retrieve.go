@@ -70,6 +70,7 @@ type Retriever struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	pending map[string]bool // files changed, waiting for the updater
+	warmed  sync.Map        // folder -> true once its costs are being warmed
 	kick    chan struct{}
 	closed  bool
 	wg      sync.WaitGroup
@@ -219,6 +220,25 @@ func (r *Retriever) Update(path string) {
 	} else {
 		r.idx.Remove(path)
 	}
+}
+
+// warm computes in the background the token costs of the definitions
+// around path, once per folder: the first request in a package pays for
+// them, the next ones find them memoised.
+func (r *Retriever) warm(path string) {
+	if _, done := r.warmed.LoadOrStore(filepath.Dir(path), true); done {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.idx.WarmCosts(path)
+	}()
 }
 
 // Close stops the background work and waits for it.

@@ -6,9 +6,11 @@
 package symbols
 
 import (
+	"bytes"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -85,6 +87,8 @@ type File struct {
 	Package    string // the declared package (Go, Java), else ""
 	Defs       []Def  // in source order
 	Imports    []Import
+
+	gone atomic.Bool // replaced or removed: its entries in the index's lists are stale
 }
 
 // Limits on how much of a definition is kept as its signature: a
@@ -366,21 +370,37 @@ func docLine(langID string, outer, node *treesitter.Node, ls lines, src []byte) 
 		}
 		return strings.Clone(s)
 	}
+	// A comment that ends on the line above leaves it non-blank. Checking
+	// the text first spares most definitions PrevSibling, which walks the
+	// parent's children from the first.
+	if r := int(outer.StartPoint().Row); r == 0 || ls.blank(r-1) {
+		return ""
+	}
 	prev := outer.PrevSibling()
-	if prev == nil || !strings.Contains(prev.Type(), "comment") || int(prev.EndPoint().Row)+1 != int(outer.StartPoint().Row) {
+	if prev == nil || !strings.Contains(prev.Type(), "comment") || lastRow(prev)+1 != int(outer.StartPoint().Row) {
 		return ""
 	}
 	// Walk back to the first line of a run of line comments.
 	first := prev
 	for {
 		p := first.PrevSibling()
-		if p == nil || !strings.Contains(p.Type(), "comment") || p.EndPoint().Row+1 != first.StartPoint().Row {
+		if p == nil || !strings.Contains(p.Type(), "comment") || lastRow(p)+1 != int(first.StartPoint().Row) {
 			break
 		}
 		first = p
 	}
 	r := int(first.StartPoint().Row)
 	return strings.TrimSpace(ls.span(r, r))
+}
+
+// lastRow is the last row a node's text is on: a line comment that takes
+// its newline along (Rust's ///) ends at column 0 of the next row.
+func lastRow(n *treesitter.Node) int {
+	e := n.EndPoint()
+	if e.Column == 0 && e.Row > n.StartPoint().Row {
+		return int(e.Row) - 1
+	}
+	return int(e.Row)
 }
 
 func exported(langID, name string, outer *treesitter.Node) bool {
@@ -408,6 +428,18 @@ func newLines(src []byte) lines {
 		}
 	}
 	return lines{src, starts}
+}
+
+// blank reports whether a line holds only white space.
+func (l lines) blank(row int) bool {
+	if row >= len(l.starts) {
+		return true
+	}
+	end := len(l.src)
+	if row+1 < len(l.starts) {
+		end = l.starts[row+1]
+	}
+	return len(bytes.TrimSpace(l.src[l.starts[row]:end])) == 0
 }
 
 // span is lines [from, to] as a new string, without the final newline.

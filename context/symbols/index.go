@@ -1,7 +1,6 @@
 package symbols
 
 import (
-	"fmt"
 	"path"
 	"path/filepath"
 	"strings"
@@ -10,31 +9,117 @@ import (
 
 // Index is the workspace's definitions by name, by folder and by container.
 // Files are replaced whole; a File and its Defs are never changed once
-// added, so readers may keep using what they got after the lock is released.
+// added (but for the atomic gone mark), so readers may keep using what they
+// got after the lock is released.
 type Index struct {
 	mu          sync.RWMutex
 	files       map[string]*File
-	byName      map[string][]*Def
+	byName      defMap
 	byDir       map[string][]*File
-	byContainer map[string][]*Def
+	byContainer defMap
 	modules     map[string]string // Go module path -> its folder
-	byDirName   map[string][]*Def // containerKey(dir, name) -> definitions
-	types       map[string][]*Def // name -> type, class and interface definitions
-	ifaceMethod map[string][]*Def // method name -> interface methods of that name
+	byDirName   defMap            // containerKey(dir, name) -> definitions
+	types       defMap            // name -> type, class and interface definitions
+	ifaceMethod defMap            // method name -> interface methods of that name
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
 		files:       map[string]*File{},
-		byName:      map[string][]*Def{},
+		byName:      defMap{},
 		byDir:       map[string][]*File{},
-		byContainer: map[string][]*Def{},
+		byContainer: defMap{},
 		modules:     map[string]string{},
-		byDirName:   map[string][]*Def{},
-		types:       map[string][]*Def{},
-		ifaceMethod: map[string][]*Def{},
+		byDirName:   defMap{},
+		types:       defMap{},
+		ifaceMethod: defMap{},
 	}
+}
+
+// defList is the definitions under one key. Replacing or removing a file
+// only marks its File gone and the lists that hold it stale: copying a
+// common name's list (String, Step: thousands of entries) on every save is
+// what made a save cost milliseconds. A stale list is compacted when next
+// read, or after maxStale drops without a read.
+type defList struct {
+	defs  []*Def
+	stale int // drops since the last compaction
+}
+
+const maxStale = 32
+
+type defMap map[string]defList
+
+// add appends d under k. Appending past a reader's length is safe.
+func (m defMap) add(k string, d *Def) {
+	l := m[k]
+	l.defs = append(l.defs, d)
+	m[k] = l
+}
+
+// drop notes that a file under k is gone.
+func (m defMap) drop(k string) {
+	l, ok := m[k]
+	if !ok {
+		return
+	}
+	l.stale++
+	if l.stale >= maxStale {
+		m.compact(k)
+		return
+	}
+	m[k] = l
+}
+
+// compact drops the entries of gone files under k and returns what is left.
+// It copies, in runs between gone entries (a bulk copy, not a write barrier
+// per element), as readers may hold the old slice.
+func (m defMap) compact(k string) []*Def {
+	l, ok := m[k]
+	if !ok || l.stale == 0 {
+		return l.defs
+	}
+	n := 0
+	for _, d := range l.defs {
+		if d.File.gone.Load() {
+			n++
+		}
+	}
+	switch n {
+	case len(l.defs):
+		delete(m, k)
+		return nil
+	case 0:
+		m[k] = defList{defs: l.defs}
+		return l.defs
+	}
+	defs := make([]*Def, 0, len(l.defs)-n+8)
+	run := 0
+	for i, d := range l.defs {
+		if d.File.gone.Load() {
+			defs = append(defs, l.defs[run:i]...)
+			run = i + 1
+		}
+	}
+	defs = append(defs, l.defs[run:]...)
+	m[k] = defList{defs: defs}
+	return defs
+}
+
+// lookup returns the definitions under k, compacting a stale list first.
+// Callers may keep the slice: the index never writes to an element a
+// reader can see.
+func (x *Index) lookup(m *defMap, k string) []*Def {
+	x.mu.RLock()
+	l := (*m)[k]
+	x.mu.RUnlock()
+	if l.stale == 0 {
+		return l.defs
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return m.compact(k)
 }
 
 // SetModule records that the Go module path lives in dir (from its go.mod),
@@ -54,18 +139,16 @@ func (x *Index) Update(f *File) {
 	x.byDir[f.Dir] = append(x.byDir[f.Dir], f)
 	for i := range f.Defs {
 		d := &f.Defs[i]
-		x.byName[d.Name] = append(x.byName[d.Name], d)
-		dk := containerKey(f.Dir, d.Name)
-		x.byDirName[dk] = append(x.byDirName[dk], d)
+		x.byName.add(d.Name, d)
+		x.byDirName.add(containerKey(f.Dir, d.Name), d)
 		if d.Kind.isType() {
-			x.types[d.Name] = append(x.types[d.Name], d)
+			x.types.add(d.Name, d)
 		}
 		if d.InInterface {
-			x.ifaceMethod[d.Name] = append(x.ifaceMethod[d.Name], d)
+			x.ifaceMethod.add(d.Name, d)
 		}
 		if d.Container != "" {
-			k := containerKey(f.Dir, d.Container)
-			x.byContainer[k] = append(x.byContainer[k], d)
+			x.byContainer.add(containerKey(f.Dir, d.Container), d)
 		}
 	}
 }
@@ -87,59 +170,36 @@ func (x *Index) removeLocked(path string) {
 	if len(x.byDir[old.Dir]) == 0 {
 		delete(x.byDir, old.Dir)
 	}
-	// One pass per distinct key, not per definition: a common name's list
-	// can be long, and a file defines it many times over (String, Step).
-	done := map[string]bool{}
-	drop := func(m map[string][]*Def, k string) {
-		mk := fmt.Sprintf("%p\x00%s", m, k)
-		if !done[mk] {
-			done[mk] = true
-			dropFrom(m, k, old)
-		}
-	}
+	old.gone.Store(true)
 	for i := range old.Defs {
 		d := &old.Defs[i]
-		drop(x.byName, d.Name)
-		drop(x.byDirName, containerKey(old.Dir, d.Name))
+		x.byName.drop(d.Name)
+		x.byDirName.drop(containerKey(old.Dir, d.Name))
 		if d.Container != "" {
-			drop(x.byContainer, containerKey(old.Dir, d.Container))
+			x.byContainer.drop(containerKey(old.Dir, d.Container))
 		}
 		if d.Kind.isType() {
-			drop(x.types, d.Name)
+			x.types.drop(d.Name)
 		}
 		if d.InInterface {
-			drop(x.ifaceMethod, d.Name)
+			x.ifaceMethod.drop(d.Name)
 		}
-	}
-}
-
-func dropFrom(m map[string][]*Def, k string, f *File) {
-	if v := withoutFile(m[k], f); len(v) > 0 {
-		m[k] = v
-	} else {
-		delete(m, k)
 	}
 }
 
 // NamedIn returns the definitions of a name in one folder.
 func (x *Index) NamedIn(dir, name string) []*Def {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.byDirName[containerKey(dir, name)]
+	return x.lookup(&x.byDirName, containerKey(dir, name))
 }
 
 // Types returns the type, class and interface definitions of a name.
 func (x *Index) Types(name string) []*Def {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.types[name]
+	return x.lookup(&x.types, name)
 }
 
 // InterfaceMethods returns the interface methods called name.
 func (x *Index) InterfaceMethods(name string) []*Def {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.ifaceMethod[name]
+	return x.lookup(&x.ifaceMethod, name)
 }
 
 // without returns s without f. It copies: readers may hold the old slice.
@@ -148,25 +208,6 @@ func without(s []*File, f *File) []*File {
 	for _, g := range s {
 		if g != f {
 			out = append(out, g)
-		}
-	}
-	return out
-}
-
-func withoutFile(s []*Def, f *File) []*Def {
-	n := 0
-	for _, d := range s {
-		if d.File != f {
-			n++
-		}
-	}
-	if n == len(s) {
-		return s
-	}
-	out := make([]*Def, 0, n)
-	for _, d := range s {
-		if d.File != f {
-			out = append(out, d)
 		}
 	}
 	return out
@@ -199,17 +240,13 @@ func (x *Index) Len() int {
 
 // Named returns the definitions of a name.
 func (x *Index) Named(name string) []*Def {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.byName[name]
+	return x.lookup(&x.byName, name)
 }
 
 // Members returns the members of the types or classes called container
 // defined in a folder.
 func (x *Index) Members(dir, container string) []*Def {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.byContainer[containerKey(dir, container)]
+	return x.lookup(&x.byContainer, containerKey(dir, container))
 }
 
 func containerKey(dir, name string) string { return dir + "\x00" + name }
@@ -316,3 +353,28 @@ func (x *Index) existing(p string) (dirs []string, files []*File) {
 }
 
 func trimExt(p string) string { return strings.TrimSuffix(p, filepath.Ext(p)) }
+
+// WarmCosts computes the token costs of the definitions a request at path
+// is likely to rank: those of its folder and of the folders and files it
+// imports. Costs are memoised on first use, which makes the first requests
+// in a package several times slower than the rest; this is meant to run in
+// the background after the first.
+func (x *Index) WarmCosts(path string) {
+	dirs := []string{filepath.Dir(path)}
+	var files []*File
+	if self := x.File(path); self != nil {
+		for _, imp := range self.Imports {
+			d, f := x.ResolveImport(self, imp)
+			dirs = append(dirs, d...)
+			files = append(files, f...)
+		}
+	}
+	for _, d := range dirs {
+		files = append(files, x.Dir(d)...)
+	}
+	for _, f := range files {
+		for i := range f.Defs {
+			f.Defs[i].Cost()
+		}
+	}
+}

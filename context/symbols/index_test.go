@@ -1,0 +1,148 @@
+package symbols
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inkling-ls/inkling/treesitter"
+)
+
+// file builds an indexed Go file of one type with the given methods.
+func file(path, typ string, methods ...string) *File {
+	f := &File{Path: path, Dir: filepath.Dir(path), LanguageID: "go"}
+	f.Defs = append(f.Defs, Def{Name: typ, Kind: Type})
+	for _, m := range methods {
+		f.Defs = append(f.Defs, Def{Name: m, Kind: Method, Container: typ})
+	}
+	for i := range f.Defs {
+		f.Defs[i].File = f
+	}
+	return f
+}
+
+// where lists the files of defs, sorted.
+func where(defs []*Def) []string {
+	var out []string
+	for _, d := range defs {
+		out = append(out, d.File.Path+":"+d.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestIndexUpdateRemove(t *testing.T) {
+	x := NewIndex()
+	for i := 0; i < 5; i++ {
+		x.Update(file(fmt.Sprintf("/w/p/f%d.go", i), fmt.Sprintf("T%d", i), "String", "Close"))
+	}
+	held := x.Named("String") // a reader keeps this across the changes below
+	heldCopy := append([]*Def(nil), held...)
+
+	// Replace f2 with a version that drops Close and adds Reset, remove f4.
+	x.Update(file("/w/p/f2.go", "T2", "String", "Reset"))
+	x.Remove("/w/p/f4.go")
+
+	for i := range held {
+		if held[i] != heldCopy[i] {
+			t.Errorf("a slice a reader holds changed at %d: %s, was %s", i, where(held[i:i+1]), where(heldCopy[i:i+1]))
+		}
+	}
+	checks := []struct {
+		name string
+		got  []*Def
+		want []string
+	}{
+		{"Named(String)", x.Named("String"), []string{"/w/p/f0.go:String", "/w/p/f1.go:String", "/w/p/f2.go:String", "/w/p/f3.go:String"}},
+		{"Named(Close)", x.Named("Close"), []string{"/w/p/f0.go:Close", "/w/p/f1.go:Close", "/w/p/f3.go:Close"}},
+		{"Named(Reset)", x.Named("Reset"), []string{"/w/p/f2.go:Reset"}},
+		{"Named(T4)", x.Named("T4"), nil},
+		{"Types(T2)", x.Types("T2"), []string{"/w/p/f2.go:T2"}},
+		{"Members(T2)", x.Members("/w/p", "T2"), []string{"/w/p/f2.go:Reset", "/w/p/f2.go:String"}},
+		{"Members(T4)", x.Members("/w/p", "T4"), nil},
+		{"NamedIn(Close)", x.NamedIn("/w/p", "Close"), []string{"/w/p/f0.go:Close", "/w/p/f1.go:Close", "/w/p/f3.go:Close"}},
+	}
+	for _, c := range checks {
+		if diff := cmp.Diff(c.want, where(c.got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+	if n := x.Len(); n != 4 {
+		t.Errorf("Len = %d, want 4", n)
+	}
+	// Every defs entry of the surviving files is current: no stale Def
+	// pointer of the old f2 is left.
+	for _, d := range x.Named("String") {
+		if x.File(d.File.Path) != d.File {
+			t.Errorf("stale definition of %s left in the index", d.File.Path)
+		}
+	}
+}
+
+// BenchmarkIndexReplace replaces one file of a 5,000-file index whose
+// method names recur across the workspace, the index half of a save.
+func BenchmarkIndexReplace(b *testing.B) {
+	x := NewIndex()
+	methods := func(i int) []string {
+		var ms []string
+		for m := 0; m < 24; m++ {
+			ms = append(ms, fmt.Sprintf("Step%d", (i*7+m*5)%40))
+		}
+		return ms
+	}
+	for i := 0; i < 5000; i++ {
+		x.Update(file(fmt.Sprintf("/w/p%03d/f%02d.go", i/20, i%20), fmt.Sprintf("T%d", i), methods(i)...))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x.Update(file("/w/p100/f07.go", "T2007", methods(2007)...))
+	}
+}
+
+// TestIndexStaleBounded replaces a file many times with no read between:
+// the lists must not keep growing with the entries of gone versions.
+func TestIndexStaleBounded(t *testing.T) {
+	x := NewIndex()
+	x.Update(file("/w/p/a.go", "A", "String"))
+	for i := 0; i < 10*maxStale; i++ {
+		x.Update(file("/w/p/b.go", "B", "String"))
+	}
+	x.mu.RLock()
+	n := len(x.byName["String"].defs)
+	x.mu.RUnlock()
+	if n > maxStale+2 {
+		t.Errorf("String list holds %d entries for 2 live files", n)
+	}
+	if diff := cmp.Diff([]string{"/w/p/a.go:String", "/w/p/b.go:String"}, where(x.Named("String"))); diff != "" {
+		t.Errorf("Named(String) (-want +got):\n%s", diff)
+	}
+}
+
+// TestWarmCosts: the costs of the cursor's folder and its imports are
+// memoised, and nothing else is touched.
+func TestWarmCosts(t *testing.T) {
+	goLang := treesitter.Lookup("go", "a.go")
+	x := NewIndex()
+	x.SetModule("example.com/m", "/w")
+	srcs := map[string]string{
+		"/w/a/a.go":  "package a\n\nimport \"example.com/m/b\"\n\nfunc A() b.T { return b.T{} }\n",
+		"/w/a/a2.go": "package a\n\nfunc A2() {}\n",
+		"/w/b/b.go":  "package b\n\ntype T struct{ N int }\n",
+		"/w/c/c.go":  "package c\n\nfunc C() {}\n",
+	}
+	for p, s := range srcs {
+		x.Update(Extract(goLang, p, []byte(s), nil))
+	}
+	x.WarmCosts("/w/a/a.go")
+	for p := range srcs {
+		want := p != "/w/c/c.go"
+		for _, d := range x.File(p).Defs {
+			if got := d.cost > 0; got != want {
+				t.Errorf("%s %s: cost memoised = %v, want %v", p, d.Name, got, want)
+			}
+		}
+	}
+}
