@@ -93,3 +93,12 @@ func Towards(target string, delay time.Duration) func(providertest.Recorded) pro
 		return reply
 	}
 }
+
+// SidRoot is where .ci/install-editors-a.sh unpacks Debian sid's Neovim and
+// Helix ($INKLING_SID_ROOT, default /opt/inkling-sid).
+func SidRoot() string {
+	if d := os.Getenv("INKLING_SID_ROOT"); d != "" {
+		return d
+	}
+	return "/opt/inkling-sid"
+}

@@ -20,13 +20,6 @@ import (
 	"github.com/inkling-ls/inkling/editors/editortest"
 )
 
-func sidRoot() string {
-	if d := os.Getenv("INKLING_SID_ROOT"); d != "" {
-		return d
-	}
-	return "/opt/inkling-sid"
-}
-
 // quote makes s one word for sh.
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -103,7 +96,7 @@ func TestCompletionMenu(t *testing.T) {
 
 // session runs one Helix session and returns the file as saved.
 func session(t *testing.T, line int, typed, target, label string) string {
-	hx := editortest.Require(t, filepath.Join(sidRoot(), "usr/bin/hx"))
+	hx := editortest.Require(t, filepath.Join(editortest.SidRoot(), "usr/bin/hx"))
 	tmux := editortest.Require(t, "tmux")
 	model := providertest.Start(t, editortest.Towards(target, 0))
 	inkling := editortest.Inkling(t)

@@ -22,14 +22,6 @@ import (
 	"github.com/inkling-ls/inkling/editors/editortest"
 )
 
-// sidRoot is where .ci/install-editors-a.sh unpacks Debian sid's editors.
-func sidRoot() string {
-	if d := os.Getenv("INKLING_SID_ROOT"); d != "" {
-		return d
-	}
-	return "/opt/inkling-sid"
-}
-
 // A Neovim to test with: Debian's 0.7.2 from $PATH, and sid's 0.12.
 type neovim struct {
 	name string
@@ -38,7 +30,9 @@ type neovim struct {
 
 var neovims = []neovim{
 	{"0.7", func(t *testing.T) string { return editortest.Require(t, "nvim") }},
-	{"0.12", func(t *testing.T) string { return editortest.Require(t, filepath.Join(sidRoot(), "usr/bin/nvim")) }},
+	{"0.12", func(t *testing.T) string {
+		return editortest.Require(t, filepath.Join(editortest.SidRoot(), "usr/bin/nvim"))
+	}},
 }
 
 const goFile = `package main
