@@ -79,7 +79,12 @@ func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err 
 		newText := b.text[:s] + c.Text + b.text[e:]
 		b.text = newText
 		b.starts = lineStarts(newText)
-		if b.base != nil {
+		if b.base == nil {
+			// No base to record the edit against: a fresh parse in
+			// flight read the old text and must not be installed as
+			// this text's tree.
+			b.gen++
+		} else {
 			b.pending = append(b.pending, treesitter.Edit{
 				StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
 				StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
@@ -128,6 +133,9 @@ func (b *buffer) treeFor(want string, useWant bool, maxParse int) (*treesitter.T
 	}
 	lang := b.lang
 	b.mu.Unlock()
+	if testHookParse != nil {
+		testHookParse()
+	}
 
 	src := []byte(st.text)
 	var nt *treesitter.Tree
@@ -157,6 +165,10 @@ func (b *buffer) treeFor(want string, useWant bool, maxParse int) (*treesitter.T
 	b.mu.Unlock()
 	return nt, st
 }
+
+// testHookParse, when set by a test, runs after treeFor has read the text
+// and before it parses: edits made there race the parse deterministically.
+var testHookParse func()
 
 // snapState is what a snapshot copies from a buffer, taken under its lock.
 type snapState struct {
