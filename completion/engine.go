@@ -224,6 +224,7 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 		return &Result{Reason: "mid-line"}, nil
 	}
 	suffixHash := maphash.String(seed, snap.Text[offset:])
+	reply = e.alternatives(ctx, req, snap, offset, shape, reply) // Cycling: more suggestions
 
 	// 1. The user is typing through an answer we already have.
 	if rest, ok := e.cache.lookup(snap.Text, offset, suffixHash); ok {

@@ -65,7 +65,7 @@ func getCompletions(s *Server, ctx context.Context, req *jsonrpc2.Request) (func
 	}
 	trigger := completion.Automatic
 	if req.Method == "getCompletionsCycling" {
-		trigger = completion.Invoked
+		trigger = completion.Cycling // alternatives for the plugin's next and previous
 	}
 	creq, run, err := s.startCompletion(ctx, req, p.Doc.URI, p.Doc.Position, trigger)
 	if err != nil {

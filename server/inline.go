@@ -23,9 +23,11 @@ func inlineCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fu
 	if err := decode(req, &p); err != nil {
 		return nil, err
 	}
+	// An invoked request is the user asking (a trigger key, or next and
+	// previous with nothing to cycle to yet): it gets alternatives.
 	trigger := completion.Automatic
 	if p.Context != nil && p.Context.TriggerKind == 1 {
-		trigger = completion.Invoked
+		trigger = completion.Cycling
 	}
 	creq, run, err := s.startCompletion(ctx, req, p.TextDocument.URI, p.Position, trigger)
 	if err != nil {

@@ -83,7 +83,7 @@ func (c *chat) request(p Prompt) (openai.ChatCompletionRequest, error) {
 		Model:       c.cfg.Model,
 		Messages:    chatMessages(p),
 		MaxTokens:   n,
-		Temperature: temperature(c.cfg.Temperature),
+		Temperature: temperature(p.temperature(c.cfg.Temperature)),
 		Stream:      true,
 	}
 	// Reasoning models (o-series, gpt-5...) refuse max_tokens and sampling

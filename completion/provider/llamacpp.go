@@ -76,7 +76,7 @@ func (l *llamacpp) request(p Prompt) infillRequest {
 		Stream:      true,
 		CachePrompt: true,
 		Stop:        mergeStops(p.Stop),
-		Temperature: l.cfg.Temperature,
+		Temperature: p.temperature(l.cfg.Temperature),
 		Model:       l.cfg.Model,
 	}
 	for _, s := range p.Context {

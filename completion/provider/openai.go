@@ -100,7 +100,7 @@ func (c *completions) request(p Prompt) (openai.CompletionRequest, []string) {
 		Model:       c.cfg.Model,
 		Prompt:      c.tmpl.Render(p),
 		MaxTokens:   maxTokens(p),
-		Temperature: temperature(c.cfg.Temperature),
+		Temperature: temperature(p.temperature(c.cfg.Temperature)),
 		Stop:        stops,
 		Stream:      true,
 	}

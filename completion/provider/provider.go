@@ -29,6 +29,20 @@ type Prompt struct {
 	Multiline bool     // a block is starting: the engine cuts where it ends
 	MaxTokens int      // cap on the answer's length
 	Stop      []string // stop sequences besides the template's own
+
+	// Temperature, when above 0, replaces the backend's configured
+	// temperature for this call: the engine samples alternative
+	// suggestions this way. 0 keeps the configured (usually greedy) one.
+	Temperature float64
+}
+
+// temperature is the temperature a call with p sends, given the backend's
+// configured one.
+func (p Prompt) temperature(configured float64) float64 {
+	if p.Temperature > 0 {
+		return p.Temperature
+	}
+	return configured
 }
 
 // Provider streams one completion. onText receives each piece of the answer

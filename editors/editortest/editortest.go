@@ -102,3 +102,15 @@ func SidRoot() string {
 	}
 	return "/opt/inkling-sid"
 }
+
+// Sampled is a fake model script that answers like a model sampling at a
+// temperature: greedy requests (at most providertest.Greedy) go to greedy,
+// the samples the server asks for next/previous go to sampled.
+func Sampled(greedy, sampled func(providertest.Recorded) providertest.Reply) func(providertest.Recorded) providertest.Reply {
+	return func(r providertest.Recorded) providertest.Reply {
+		if t, ok := r.Temperature(); ok && t > providertest.Greedy {
+			return sampled(r)
+		}
+		return greedy(r)
+	}
+}

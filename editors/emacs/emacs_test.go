@@ -17,8 +17,12 @@ import (
 	"github.com/inkling-ls/inkling/editors/editortest"
 )
 
-// suggestion is what the fake model answers to every request.
-const suggestion = "return a + b"
+// suggestion is what the fake model answers; other is what it answers
+// when sampled, for the alternatives that next/previous ask for.
+const (
+	suggestion = "return a + b"
+	other      = "return b + a"
+)
 
 // lspMode10 returns the load path for lsp-mode 10 and the newer libraries it needs.
 func lspMode10(t *testing.T) string {
@@ -58,7 +62,7 @@ func isolatedEnv(dir string) []string {
 func TestEmacs(t *testing.T) {
 	emacs := editortest.Require(t, "emacs")
 	inkling := editortest.Inkling(t)
-	model := providertest.Start(t, providertest.Fixed(suggestion))
+	model := providertest.Start(t, editortest.Sampled(providertest.Fixed(suggestion), providertest.Fixed(other)))
 
 	for _, tc := range []struct {
 		name, client string
@@ -83,6 +87,7 @@ func TestEmacs(t *testing.T) {
 				"INKLING_TEST_ENDPOINT="+model.URL+"/v1",
 				"INKLING_TEST_MODEL=qwen2.5-coder:1.5b",
 				"INKLING_TEST_EXPECT="+suggestion,
+				"INKLING_TEST_OTHER="+other,
 				"INKLING_TEST_FILE="+file,
 			)
 			if tc.lspMode10 {

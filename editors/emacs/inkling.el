@@ -263,6 +263,8 @@ server's COMMAND, if any, is run once it is accepted.")
 (defvar-local inkling--seq 0 "Counts requests, so that a late answer to an old one is dropped.")
 (defvar-local inkling--tick nil "The buffer's modification tick when it was last seen.")
 (defvar-local inkling--active nil "Non-nil while ghost text is shown: enables `inkling-active-map'.")
+(defvar-local inkling--cycled nil
+  "Non-nil once the server was asked for alternatives to the suggestions shown.")
 
 (defvar inkling-active-map
   (let ((m (make-sparse-keymap)))
@@ -305,7 +307,8 @@ server's COMMAND, if any, is run once it is accepted.")
 (defun inkling-clear ()
   "Remove the ghost text."
   (when (overlayp inkling--overlay) (delete-overlay inkling--overlay))
-  (setq inkling--overlay nil inkling--suggestions nil inkling--index 0 inkling--active nil))
+  (setq inkling--overlay nil inkling--suggestions nil inkling--index 0 inkling--active nil
+        inkling--cycled nil))
 
 (defun inkling-visible-p ()
   "Non-nil when ghost text is shown; its text is returned."
@@ -325,9 +328,11 @@ server's COMMAND, if any, is run once it is accepted.")
         (when (string-prefix-p typed text)
           (cons (substring text (length typed)) (cons end (plist-get item :command))))))))
 
-(defun inkling-complete (&optional automatic)
+(defun inkling-complete (&optional automatic cycle)
   "Ask the server for a suggestion at point and show it as ghost text.
-AUTOMATIC non-nil marks the request as sent while typing."
+AUTOMATIC non-nil marks the request as sent while typing.  CYCLE, 1 or
+-1, asks for alternatives to the suggestions shown: the new ones join
+them, and the next (or previous) one shows."
   (interactive)
   (let ((backend (inkling--backend))
         (buf (current-buffer))
@@ -348,10 +353,15 @@ AUTOMATIC non-nil marks the request as sent while typing."
                (let* ((items (if (vectorp result) result (plist-get result :items)))
                       (sugg (delete-dups
                              (delq nil (mapcar (lambda (it) (inkling--suggestion backend it)) items)))))
-                 (inkling-clear)
-                 (when sugg
-                   (setq inkling--suggestions sugg inkling--active t)
-                   (inkling--show)))))))
+                 (let ((old (and cycle inkling--active inkling--suggestions))
+                       (index inkling--index))
+                   (inkling-clear)
+                   (setq sugg (cl-remove-duplicates (append old sugg) :key #'car :test #'equal :from-end t))
+                   (when sugg
+                     (setq inkling--suggestions sugg inkling--active t
+                           inkling--cycled (and cycle t)
+                           inkling--index (if cycle (mod (+ index cycle) (length sugg)) 0))
+                     (inkling--show))))))))
        (lambda (err)
          ;; -32800: a newer request superseded this one.  Nothing to show for it.
          (unless (equal (plist-get err :code) -32800)
@@ -392,7 +402,7 @@ It tells the server the suggestion was taken."
         (let ((rest (substring text len)))
           (insert (substring text 0 len))
           (setq inkling--suggestions (list (cons rest (cons (max (point) (+ (cadr s) len)) (cddr s))))))
-        (setq inkling--index 0 inkling--active t
+        (setq inkling--index 0 inkling--active t inkling--cycled nil
               inkling--tick (buffer-chars-modified-tick))
         (inkling--show)))))
 
@@ -413,12 +423,14 @@ It tells the server the suggestion was taken."
       (inkling--accept-part (if nl (1+ nl) (length (car s)))))))
 
 (defun inkling--cycle (step)
-  (if (not (inkling--ghost))
-      (inkling-complete)
-    (if (< (length inkling--suggestions) 2)
-        (message "Inkling: no other suggestion")
-      (setq inkling--index (mod (+ inkling--index step) (length inkling--suggestions)))
-      (inkling--show))))
+  "Show the suggestion STEP away, asking the server for alternatives first
+when it has given only one (an invoked request gets up to three)."
+  (cond ((not (inkling--ghost)) (inkling-complete))
+        ((>= (length inkling--suggestions) 2)
+         (setq inkling--index (mod (+ inkling--index step) (length inkling--suggestions)))
+         (inkling--show))
+        (inkling--cycled (message "Inkling: no other suggestion"))
+        (t (inkling-complete nil step))))
 
 (defun inkling-next ()
   "Show the next suggestion."

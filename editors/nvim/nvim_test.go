@@ -159,13 +159,15 @@ func TestGhostText(t *testing.T) {
 // next/previous and the :Inkling commands on a multi-line suggestion.
 func TestActions(t *testing.T) {
 	const body = "total := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total"
+	// What the model samples when next/previous asks for alternatives.
+	const other = "total := 0\n\tfor i := range xs {\n\t\ttotal += xs[i]\n\t}\n\treturn total"
 	for _, nv := range neovims {
 		t.Run(nv.name, func(t *testing.T) {
 			nvim := nv.path(t)
 			saved := run(t, nvim, session{
 				script: "actions_test.lua",
 				line:   6,
-				model:  editortest.Towards(body, 40*time.Millisecond),
+				model:  editortest.Sampled(editortest.Towards(body, 40*time.Millisecond), editortest.Towards(other, 0)),
 				env:    map[string]string{"INKLING_TEST_FULL": "\t" + body},
 			})
 			want := "func sum(xs []int) int {\n\t" + body + "\n}\n"

@@ -57,6 +57,45 @@ func (r Recorded) Num(key string) (float64, bool) {
 	return f, ok
 }
 
+// Temperature is the sampling temperature the request asked for, wherever
+// its wire format puts it: top-level `temperature` (OpenAI completions and
+// chat, llama.cpp /infill) or `options.temperature` (Ollama's native API).
+// ok is false when the request sent none, which servers treat as their
+// default (often 0.7 or more).
+func (r Recorded) Temperature() (t float64, ok bool) {
+	if t, ok = r.Num("temperature"); ok {
+		return t, true
+	}
+	if o, isMap := r.Body["options"].(map[string]any); isMap {
+		t, ok = o["temperature"].(float64)
+	}
+	return t, ok
+}
+
+// Greedy is the highest temperature that ByTemperature answers as greedy
+// decoding: go-openai cannot send 0, and a low configured temperature (such
+// as Inkling's default 0.1) is near-greedy in practice.
+const Greedy = 0.3
+
+// ByTemperature is a script that answers like a model that samples: a
+// greedy request (temperature at most Greedy) gets greedy, and each request
+// at a higher temperature gets the next of samples in turn, cycling. With
+// no samples every request gets greedy.
+func ByTemperature(greedy string, samples ...string) func(Recorded) Reply {
+	var mu sync.Mutex
+	next := 0
+	return func(r Recorded) Reply {
+		if t, ok := r.Temperature(); (ok && t <= Greedy) || len(samples) == 0 {
+			return Text(greedy)
+		}
+		mu.Lock()
+		s := samples[next%len(samples)]
+		next++
+		mu.Unlock()
+		return Text(s)
+	}
+}
+
 // Strs returns the field key of the body as a list of strings. A single
 // string (the API allows `"stop": "\n"`) becomes a list of one.
 func (r Recorded) Strs(key string) []string {

@@ -128,3 +128,52 @@ func TestErrorReply(t *testing.T) {
 		t.Errorf("unknown route: %d", resp.StatusCode)
 	}
 }
+
+func TestTemperature(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want float64
+		ok   bool
+	}{
+		{`{"prompt":"x","temperature":0.8}`, 0.8, true},             // OpenAI, llama.cpp /infill
+		{`{"prompt":"x","options":{"temperature":0.3}}`, 0.3, true}, // Ollama /api/generate
+		{`{"prompt":"x"}`, 0, false},
+	} {
+		var r Recorded
+		if err := json.Unmarshal([]byte(tc.body), &r.Body); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := r.Temperature(); got != tc.want || ok != tc.ok {
+			t.Errorf("%s: Temperature() = %v, %v; want %v, %v", tc.body, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestByTemperature checks over HTTP that greedy requests get the greedy
+// answer and sampled ones get the samples in turn.
+func TestByTemperature(t *testing.T) {
+	s := Start(t, ByTemperature("greedy", "one", "two"))
+	text := func(temp string) string {
+		_, lines := post(t, s, "/v1/completions", `{"prompt":"p","stream":true,"temperature":`+temp+`}`)
+		var b strings.Builder
+		for _, l := range lines {
+			var ev struct {
+				Choices []struct{ Text string } `json:"choices"`
+			}
+			if json.Unmarshal([]byte(strings.TrimPrefix(l, "data: ")), &ev) == nil && len(ev.Choices) > 0 {
+				b.WriteString(ev.Choices[0].Text)
+			}
+		}
+		return b.String()
+	}
+	got := []string{text("1e-9"), text("0.8"), text("0.8"), text("0.8"), text("0")}
+	want := []string{"greedy", "one", "two", "one", "greedy"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("answers = %q, want %q", got, want)
+	}
+	for i, r := range s.Requests() {
+		if _, ok := r.Temperature(); !ok {
+			t.Errorf("request %d: no temperature recorded", i)
+		}
+	}
+}

@@ -6,6 +6,7 @@
 ;;   INKLING_TEST_SERVER   the inkling binary
 ;;   INKLING_TEST_ENDPOINT, INKLING_TEST_MODEL  passed as settings (initializationOptions)
 ;;   INKLING_TEST_EXPECT   the suggestion the fake model gives
+;;   INKLING_TEST_OTHER    what it gives when sampled (the alternatives next asks for)
 ;;   INKLING_TEST_FILE     the file to edit (saved at the end; the Go test reads it)
 ;;   LSPMODE_SRC           colon-separated dirs put first on load-path (lsp-mode 10 sources)
 ;; Exit status 0 is a pass; every step is logged to stdout.
@@ -38,6 +39,7 @@
 
 (defvar test-client (or (getenv "INKLING_TEST_CLIENT") "eglot"))
 (defvar test-expect (or (getenv "INKLING_TEST_EXPECT") (test-fail "INKLING_TEST_EXPECT not set")))
+(defvar test-other (or (getenv "INKLING_TEST_OTHER") (test-fail "INKLING_TEST_OTHER not set")))
 (defvar test-file (or (getenv "INKLING_TEST_FILE") (test-fail "INKLING_TEST_FILE not set")))
 
 (setq inkling-command (list (or (getenv "INKLING_TEST_SERVER") "inkling") "serve")
@@ -83,6 +85,14 @@
       (test-fail "lsp-mode did not initialize"))
     (test-log "lsp-mode initialized (%s)" (locate-library "lsp-mode"))))
 
+(defun test-capf-check (how)
+  "The line holds the suggestion after completing by HOW; then empty it again."
+  (test-log "after %s: %S" how (test-line))
+  (unless (equal (test-line) (concat "    " test-expect))
+    (test-fail "%s did not insert the suggestion: %S" how (test-line)))
+  ;; Back to the indented empty line for the next part.
+  (delete-region (+ (line-beginning-position) 4) (line-end-position)))
+
 (defun test-capf ()
   "The suggestion arrives as a completion candidate, and `completion-at-point' inserts it."
   (let* ((fn (if (equal test-client "eglot") #'eglot-completion-at-point #'lsp-completion-at-point))
@@ -91,24 +101,32 @@
          (label (car (split-string test-expect "\n"))))
     (test-log "capf candidates %S" cands)
     (unless (member label cands) (test-fail "capf: %S not among the candidates" label))
-    (if (equal test-client "eglot")
-        (let ((completion-at-point-functions (list fn)))
-          (completion-at-point))
-      ;; With lsp-mode, insert through Company, its usual front end. (lsp-mode 10's capf
-      ;; asks the server again after `completion-at-point' inserts the text, as the item
-      ;; list is incomplete, and then drops the insertion.)
+    (let ((completion-at-point-functions (list fn)))
+      (completion-at-point))
+    (when (and (equal (test-line) "    ") (get-buffer-window "*Completions*"))
+      ;; lsp-mode 10's own completion style (lsp-passthrough) never inserts
+      ;; a sole candidate: it lists it.  Pick it there, as the user would.
+      (test-log "capf listed the candidates in *Completions*: choosing %S" label)
+      (with-selected-window (get-buffer-window "*Completions*")
+        (goto-char (point-min))
+        (search-forward label)
+        (goto-char (match-beginning 0))
+        (choose-completion)))
+    ;; A late answer to a re-sent request must not undo the insertion.
+    (test-wait (lambda () nil) 0.3)
+    (test-capf-check "completion-at-point")
+    (unless (equal test-client "eglot")
+      ;; Company, lsp-mode's usual front end.
       (require 'company)
       (setq company-backends '(company-capf) company-frontends nil company-idle-delay nil)
       (company-mode 1)
       (company-manual-begin)
       (test-wait (lambda () company-candidates) 5)
       (test-log "company candidates %S" (mapcar #'substring-no-properties company-candidates))
-      (company-complete-selection))
-    (test-log "after completing: %S" (test-line))
-    (unless (equal (test-line) (concat "    " test-expect))
-      (test-fail "completing did not insert the suggestion"))
-    ;; Back to the indented empty line for the ghost text part.
-    (delete-region (+ (line-beginning-position) 4) (line-end-position))))
+      (company-complete-selection)
+      (test-wait (lambda () nil) 0.3)
+      (test-capf-check "company")
+      (company-mode -1))))
 
 (defun test-type (s)
   "Type S as a user would: one self-insert command per character, hooks and all."
@@ -128,6 +146,7 @@
   (test-log "ghost text %S at column %d" (inkling-visible-p) (current-column))
   (unless (equal (inkling-visible-p) test-expect) (test-fail "ghost text is not %S" test-expect))
   (unless (equal (test-line) "    ") (test-fail "ghost text changed the buffer: %S" (test-line)))
+  (test-cycle)
   (setq this-command 'inkling-accept-word)
   (inkling-accept-word)
   (run-hooks 'post-command-hook)
@@ -140,6 +159,31 @@
   (test-log "after accept: %S" (test-line))
   (when (inkling-visible-p) (test-fail "ghost text still shown after accept"))
   (unless (equal (test-line) (concat "    " test-expect)) (test-fail "accept did not insert the suggestion")))
+
+(defun test-command (cmd)
+  "Run CMD as the command loop would, post-command hook included."
+  (setq this-command cmd last-command-event nil)
+  (run-hooks 'pre-command-hook)
+  (call-interactively cmd)
+  (run-hooks 'post-command-hook))
+
+(defun test-cycle ()
+  "Next asks the server for alternatives and shows one; previous comes back."
+  (test-command 'inkling-next)
+  (unless (test-wait (lambda () (equal (inkling-visible-p) test-other)) 10)
+    (test-fail "inkling-next: ghost %S, want %S (suggestions %S)"
+               (inkling-visible-p) test-other (mapcar #'car inkling--suggestions)))
+  (test-log "next: %S (%d/%d)" (inkling-visible-p) (1+ inkling--index) (length inkling--suggestions))
+  (unless (>= (length inkling--suggestions) 2) (test-fail "next: only one suggestion"))
+  (test-command 'inkling-previous)
+  (unless (equal (inkling-visible-p) test-expect)
+    (test-fail "inkling-previous: ghost %S, want %S" (inkling-visible-p) test-expect))
+  (test-command 'inkling-next)
+  (unless (equal (inkling-visible-p) test-other)
+    (test-fail "inkling-next again: ghost %S, want %S" (inkling-visible-p) test-other))
+  (test-command 'inkling-previous)
+  (test-log "previous: %S" (inkling-visible-p))
+  (unless (equal (test-line) "    ") (test-fail "cycling changed the buffer: %S" (test-line))))
 
 (defun test-lsp-inline ()
   "lsp-mode 9+'s own inline completion shows and accepts the suggestion."
