@@ -86,6 +86,7 @@ var (
 type Stats struct {
 	Requests, ModelCalls, CacheHits, Joined, Cancelled, Errors atomic.Int64
 	TokensDiscarded                                            atomic.Int64
+	Speculative                                                atomic.Int64 // calls made by Speculate
 }
 
 // Snapshot reads the counters.
@@ -93,7 +94,7 @@ func (s *Stats) Snapshot() map[string]int64 {
 	return map[string]int64{
 		"requests": s.Requests.Load(), "modelCalls": s.ModelCalls.Load(), "cacheHits": s.CacheHits.Load(),
 		"joined": s.Joined.Load(), "cancelled": s.Cancelled.Load(), "errors": s.Errors.Load(),
-		"tokensDiscarded": s.TokensDiscarded.Load(),
+		"tokensDiscarded": s.TokensDiscarded.Load(), "speculative": s.Speculative.Load(),
 	}
 }
 
@@ -110,6 +111,7 @@ type Engine struct {
 	flights   map[string]*flight // per document: the model call in flight
 	typing    map[string]*typingRate
 	extras    map[string]*extra // per document: extra context kept between requests
+	anchors   map[string]int    // per document: the first line of the last prompt's window
 	breaker   breaker
 	warmOnce  sync.Once
 
@@ -128,12 +130,14 @@ type Launch struct {
 	Position workspace.Position // of the request that made the call
 	Debounce time.Duration      // waited on purpose before the call (automatic triggers)
 	Prepare  time.Duration      // the engine's own time from the request to the call
+	Prompt   provider.Prompt    // what was sent (it tells calls apart)
+	At       time.Time          // when the call was handed to the provider
 }
 
 // New returns an engine over ws that asks p.
 func New(ws *workspace.Workspace, p provider.Provider, opts Options) *Engine {
 	return &Engine{ws: ws, prov: p, opts: opts, cache: newAnswerCache(100),
-		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}}
+		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}, anchors: map[string]int{}}
 }
 
 // Warm loads, in the background, what the first request would otherwise
@@ -267,11 +271,18 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	if err := e.breakerAllows(); err != nil {
 		return nil, err
 	}
-	w := cutWindow(snap, offset, opts.Budget)
-	var snippets []provider.Snippet
 	e.mu.Lock()
 	ret, prov := e.retriever, e.prov
+	anchor, ok := e.anchors[req.URI]
 	e.mu.Unlock()
+	if !ok {
+		anchor = -1
+	}
+	w := cutWindowAt(snap, offset, opts.Budget, anchor)
+	e.mu.Lock()
+	e.anchors[req.URI] = w.First
+	e.mu.Unlock()
+	var snippets []provider.Snippet
 	if ret != nil && opts.Budget.Tokens-w.Tokens > 0 {
 		snippets = e.extraContext(ctx, ret, req.URI, snap, offset, w, opts)
 	}
@@ -280,7 +291,7 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 		e.OnPrompt(prompt)
 	}
 	if e.OnLaunch != nil {
-		e.OnLaunch(Launch{URI: req.URI, Position: req.Position, Debounce: waited, Prepare: time.Since(began) - waited})
+		e.OnLaunch(Launch{URI: req.URI, Position: req.Position, Debounce: waited, Prepare: time.Since(began) - waited, Prompt: prompt, At: time.Now()})
 	}
 	f = e.launch(req.URI, k, prov, prompt, shape, langID(snap))
 	ans, err := f.wait(ctx, "", req.OnPartial, at, e, false)

@@ -3,6 +3,7 @@ package completion
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -206,4 +207,67 @@ func (f *flight) leave(e *Engine) {
 			f.cancel()
 		}
 	})
+}
+
+// Speculate asks the model, in the background, for what follows once the
+// suggestion text shown at pos in snap is accepted (Copilot fires this when
+// a suggestion is displayed). The answer is kept as if a request had been
+// made in that state: accepting and going on shows the next suggestion
+// from the cache, or joins the call if it is still running, with no model
+// wait. If the user types something else instead, the next request cancels
+// the call as it cancels any call it does not extend. It does nothing
+// unless the model has been right lately in this document (see
+// typingRate.served). The caller keeps ownership of snap.
+func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc workspace.Encoding, text string) {
+	if text == "" {
+		return
+	}
+	offset, exact := snap.Offset(pos, enc)
+	if !exact {
+		return
+	}
+	next := snap.WithInsert(offset, text)
+	at := offset + len(text)
+	shape, ok := decideShape(next, at)
+	if !ok {
+		return
+	}
+	suffixHash := maphash.String(seed, next.Text[at:])
+	if _, ok := e.cache.lookup(next.Text, at, suffixHash); ok {
+		return // already known
+	}
+	e.mu.Lock()
+	if rate := e.typing[snap.URI]; rate == nil || !rate.trusted() {
+		// Only while the model has been right lately: against a model
+		// that is wrong, a guess about its acceptance is a wasted call.
+		e.mu.Unlock()
+		return
+	}
+	if e.flights[snap.URI] != nil {
+		// A call still running (the rest of a block being streamed, or
+		// one for this very state) is never cancelled for a guess.
+		e.mu.Unlock()
+		return
+	}
+	opts, prov := e.opts, e.prov
+	anchor, ok := e.anchors[snap.URI]
+	var snippets []provider.Snippet
+	x := e.extras[snap.URI]
+	e.mu.Unlock()
+	if e.breakerAllows() != nil {
+		return
+	}
+	if !ok {
+		anchor = -1
+	}
+	w := cutWindowAt(next, at, opts.Budget, anchor)
+	if x != nil && x.first == w.First {
+		// The region's snippets as they are: no gathering for a guess.
+		e.mu.Lock()
+		snippets = fit(x.snippets, x.tokens, opts.Budget.Tokens-w.Tokens)
+		e.mu.Unlock()
+	}
+	prompt := buildPrompt(next, w, opts.Roots, snippets, shape, opts.MaxTokens)
+	e.Stats.Speculative.Add(1)
+	e.launch(snap.URI, makeKey(next.Text, at), prov, prompt, shape, langID(next))
 }

@@ -131,6 +131,14 @@ func (t *typingRate) served(right bool) (trusted bool) {
 	return trusted
 }
 
+// trusted says whether the model has been right lately, without noting a
+// request.
+func (t *typingRate) trusted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bits.OnesCount16(t.recent) >= 4
+}
+
 func (t *typingRate) observe(now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -27,16 +27,33 @@ var DefaultBudget = Budget{Tokens: 2048, SuffixShare: 0.05, PrefixShare: 0.5}
 // consecutive prompts byte-identical up to the cursor.
 const snapLines = 32
 
+// roomLines is the step by which a new window start moves past the snapped
+// line to leave the prefix room to grow.
+const roomLines = 8
+
 // window is the local part of a prompt: the lines around the cursor.
 type window struct {
 	Prefix, Suffix string
 	Start, End     int // byte range of the snapshot text the window covers
+	First          int // the line the prefix starts at
 	Tokens         int
+	PrefixTokens   int
 }
 
-// cutWindow takes whole lines before the cursor (and the cursor line up to
-// it) and lines after it, each side under its share of the budget.
+// cutWindow is cutWindowAt with no previous window to keep.
 func cutWindow(snap *workspace.Snapshot, offset int, b Budget) window {
+	return cutWindowAt(snap, offset, b, -1)
+}
+
+// cutWindowAt takes whole lines before the cursor (and the cursor line up to
+// it) and lines after it, each side under its share of the budget. anchor,
+// when ≥ 0, is the first line of the previous window of this document: it
+// is kept while the prefix from it still fits and the cursor is below it,
+// so that moving around inside the window, or typing down it, does not
+// change the prompt's beginning. A new first line is a multiple of
+// snapLines, moved on by roomLines steps until an eighth of the prefix
+// budget is left to grow into.
+func cutWindowAt(snap *workspace.Snapshot, offset int, b Budget, anchor int) window {
 	text := snap.Text
 	prefixMax := int(float64(b.Tokens) * b.PrefixShare)
 	suffixMax := int(float64(b.Tokens) * b.SuffixShare)
@@ -45,24 +62,37 @@ func cutWindow(snap *workspace.Snapshot, offset int, b Budget) window {
 	curLine := lineOf(snap, offset)
 	lineStart := snap.LineStart(curLine)
 	used := tokens.Line(text[lineStart:offset])
+	lineTokens := func(l int) int {
+		return tokens.Line(strings.TrimRight(text[snap.LineStart(l):snap.LineStart(l+1)], "\r\n")) + 1
+	}
 	first := curLine
 	for first > 0 {
-		n := tokens.Line(strings.TrimRight(text[snap.LineStart(first-1):snap.LineStart(first)], "\r\n")) + 1
+		n := lineTokens(first - 1)
 		if used+n > prefixMax {
 			break
 		}
 		used += n
 		first--
 	}
-	if first > 0 {
-		// Snap forward to a stable boundary (dropping at most snapLines-1
-		// lines), unless that would drop the cursor's own line.
+	drop := func(to int) {
+		for l := first; l < to; l++ {
+			used -= lineTokens(l)
+		}
+		first = to
+	}
+	switch {
+	case anchor >= first && anchor <= curLine:
+		drop(anchor)
+	case first > 0:
+		// Snap forward to a stable boundary, unless that would drop the
+		// cursor's own line; further while the prefix would leave no
+		// room to grow.
 		snapped := (first + snapLines - 1) / snapLines * snapLines
 		if snapped <= curLine {
-			for l := first; l < snapped; l++ {
-				used -= tokens.Line(strings.TrimRight(text[snap.LineStart(l):snap.LineStart(l+1)], "\r\n")) + 1
+			drop(snapped)
+			for first+roomLines <= curLine && used > prefixMax*7/8 {
+				drop(first + roomLines)
 			}
-			first = snapped
 		}
 	}
 	start := snap.LineStart(first)
@@ -85,7 +115,7 @@ func cutWindow(snap *workspace.Snapshot, offset int, b Budget) window {
 		sUsed += n
 		end = le
 	}
-	return window{Prefix: text[start:offset], Suffix: text[offset:end], Start: start, End: end, Tokens: used + sUsed}
+	return window{Prefix: text[start:offset], Suffix: text[offset:end], Start: start, End: end, First: first, Tokens: used + sUsed, PrefixTokens: used}
 }
 
 func lineOf(snap *workspace.Snapshot, offset int) int {

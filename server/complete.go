@@ -51,9 +51,15 @@ func (s *Server) startCompletion(ctx context.Context, req *jsonrpc2.Request, uri
 
 // complete runs the engine and frees the snapshot.
 func (s *Server) complete(ctx context.Context, creq completion.Request) (*completion.Result, error) {
-	defer creq.Snapshot.Close()
+	// Freed after the answer has gone: deleting a tree that had edits
+	// applied to it (TreeNow) takes up to a millisecond on a large file.
+	defer func() { go creq.Snapshot.Close() }()
 	if creq.Snapshot.Tree == nil {
-		creq.Snapshot.Tree = s.ws.Tree(creq.URI, creq.Snapshot.Text)
+		// Never wait for a reparse here: its error recovery can take
+		// hundreds of milliseconds in a large file with a brace just
+		// opened. A tree whose structure lags a few keys serves the
+		// engine's shape decision and the retriever just as well.
+		creq.Snapshot.Tree = s.ws.TreeNow(creq.URI, creq.Snapshot.Text)
 	}
 	res, err := s.engine.Complete(ctx, creq)
 	if err != nil {
@@ -61,6 +67,18 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("completion failed: %w", err)
+	}
+	s.mu.Lock()
+	speculate := s.settings.Speculate
+	s.mu.Unlock()
+	if speculate && len(res.Items) > 0 && res.Source != "cache" {
+		// A fresh suggestion is about to be shown: ask now for the state
+		// after its acceptance (the cache serves the typing-through
+		// states, which end in that same state). Text only, copied: the
+		// snapshot's tree is freed meanwhile.
+		spec := *creq.Snapshot
+		spec.Tree = nil
+		go s.engine.Speculate(&spec, creq.Position, creq.Encoding, res.Items[0].Text)
 	}
 	return res, nil
 }

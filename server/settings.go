@@ -30,6 +30,10 @@ type Settings struct {
 	Exclude      []string `json:"exclude"`
 	MaxFileBytes int      `json:"maxFileBytes"`
 	LogLevel     string   `json:"logLevel"`
+	// Speculate: once a suggestion is shown, ask for what follows its
+	// acceptance, so that accepting and going on shows the next one at
+	// once (one more model call per fresh suggestion).
+	Speculate bool `json:"speculate"`
 
 	fromEnv map[string]bool // which fields the environment set, for status
 }
@@ -37,7 +41,7 @@ type Settings struct {
 var providerKinds = []string{"openai", "openai-chat", "llamacpp", "ollama", "local"}
 
 func defaultSettings(env func(string) string) (Settings, []string) {
-	s := Settings{Enable: true, Temperature: 0.1, MaxTokens: 500, DebounceMs: -1, TimeoutMs: 30000,
+	s := Settings{Enable: true, Speculate: true, Temperature: 0.1, MaxTokens: 500, DebounceMs: -1, TimeoutMs: 30000,
 		BudgetTokens: 2048, MaxFileBytes: 4 << 20, fromEnv: map[string]bool{}}
 	var problems []string
 	set := func(name string, dst *string) {
@@ -132,6 +136,10 @@ func (s Settings) merge(raw json.RawMessage, problems []string) (Settings, []str
 		switch k {
 		case "enable":
 			if json.Unmarshal(v, &s.Enable) != nil {
+				bad(k, "true or false", v)
+			}
+		case "speculate":
+			if json.Unmarshal(v, &s.Speculate) != nil {
 				bad(k, "true or false", v)
 			}
 		case "provider":

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,7 +31,8 @@ type contextSources struct {
 	started  bool
 
 	openMu   sync.Mutex
-	openText map[string]string // latest text per open file, waiting for the local engine
+	openText map[string]string // latest text per open file, waiting for the local engine ("": forget it)
+	fed      []string          // the files in the local engine's open-files cache, most recent first
 	openKick chan struct{}
 	quit     chan struct{} // closed when the session ends: the worker stops
 	quitOnce sync.Once
@@ -46,6 +48,12 @@ func newContextSources(s *Server) *contextSources {
 // from one buffer: beyond it the file is generated or data.
 const maxOpenCacheBytes = 1 << 20
 
+// maxOpenCached is how many open files the offline engine's open-files
+// cache holds, the most recently opened or saved: as many tabs as neighbour
+// windows are taken from. Each costs about half a megabyte of n-gram
+// counts for 2,000 lines, and an editor restoring a session opens dozens.
+const maxOpenCached = 20
+
 // setOpen hands an open file's text to the offline engine's cache, off the
 // read loop: lexing a large file must not delay the next edit.
 func (c *contextSources) setOpen(path, text string) {
@@ -53,8 +61,32 @@ func (c *contextSources) setOpen(path, text string) {
 		return
 	}
 	c.openMu.Lock()
+	c.fed = slices.DeleteFunc(c.fed, func(p string) bool { return p == path })
+	c.fed = slices.Insert(c.fed, 0, path)
+	if len(c.fed) > maxOpenCached {
+		for _, p := range c.fed[maxOpenCached:] {
+			c.openText[p] = ""
+		}
+		c.fed = c.fed[:maxOpenCached]
+	}
 	c.openText[path] = text
 	c.openMu.Unlock()
+	c.kick()
+}
+
+// closeOpen takes a closed file out of the offline engine's cache.
+func (c *contextSources) closeOpen(path string) {
+	c.openMu.Lock()
+	n := len(c.fed)
+	c.fed = slices.DeleteFunc(c.fed, func(p string) bool { return p == path })
+	if len(c.fed) < n {
+		c.openText[path] = ""
+	}
+	c.openMu.Unlock()
+	c.kick()
+}
+
+func (c *contextSources) kick() {
 	select {
 	case c.openKick <- struct{}{}:
 	default:

@@ -84,6 +84,7 @@ func didClose(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 	}
 	s.mu.Unlock()
 	s.engine.Forget(p.TextDocument.URI)
+	s.ctx.closeOpen(workspace.PathOf(p.TextDocument.URI))
 	return s.ws.Close(p.TextDocument.URI)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/inkling-ls/inkling/treesitter"
 )
@@ -36,6 +37,11 @@ type buffer struct {
 	base    *treesitter.Tree
 	pending []treesitter.Edit
 	gen     int // bumped whenever base is replaced or dropped
+
+	// keep says the buffer is among the most recently used, whose trees
+	// are kept and kept current (see Workspace.MaxTrees). Written under
+	// the workspace's lock, read anywhere.
+	keep atomic.Bool
 }
 
 func (b *buffer) setText(text string) {
@@ -77,19 +83,20 @@ func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err 
 		startPt := point(b.text, b.starts, s)
 		oldEndPt := point(b.text, b.starts, e)
 		newText := b.text[:s] + c.Text + b.text[e:]
+		b.starts = spliceStarts(b.starts, newText, s, e, len(c.Text))
 		b.text = newText
-		b.starts = lineStarts(newText)
-		if b.base == nil {
-			// No base to record the edit against: a fresh parse in
-			// flight read the old text and must not be installed as
-			// this text's tree.
-			b.gen++
-		} else {
-			b.pending = append(b.pending, treesitter.Edit{
-				StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
-				StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
-			})
+		// Recorded even with no base: a first parse in flight read an
+		// earlier text, and becomes the base with the edits made since
+		// applied to it (see treeFor), instead of being thrown away and
+		// started over at every key of a fast typist.
+		if b.base == nil && len(b.pending) >= maxPendingWithoutBase {
+			b.pending = nil
+			b.gen++ // the parse in flight can no longer be caught up
 		}
+		b.pending = append(b.pending, treesitter.Edit{
+			StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
+			StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
+		})
 	}
 	if len(clamped) > 0 {
 		err = fmt.Errorf("%s: edit range past the end of the document, clamped: %s", b.uri, strings.Join(clamped, ", "))
@@ -98,6 +105,11 @@ func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err 
 }
 
 // dirty says whether the tree lags behind the text.
+// maxPendingWithoutBase bounds the edits kept for a buffer that has no tree
+// yet (one never parsed, or whose tree was dropped): they only serve a
+// first parse in flight.
+const maxPendingWithoutBase = 1024
+
 func (b *buffer) dirty(maxParse int) bool {
 	return b.lang != nil && len(b.text) <= maxParse && (b.base == nil || len(b.pending) > 0)
 }
@@ -156,7 +168,7 @@ func (b *buffer) treeFor(want string, useWant bool, maxParse int) (*treesitter.T
 	}
 
 	b.mu.Lock()
-	if b.gen == gen && len(b.pending) >= n {
+	if b.gen == gen && len(b.pending) >= n && b.keep.Load() {
 		b.base.Close()
 		b.base = nt.Copy()
 		b.pending = append([]treesitter.Edit(nil), b.pending[n:]...)
@@ -165,6 +177,43 @@ func (b *buffer) treeFor(want string, useWant bool, maxParse int) (*treesitter.T
 	b.mu.Unlock()
 	return nt, st
 }
+
+// treeNow returns a tree for text without waiting for a parse when the
+// buffer has one: the last parsed tree with the edits made since applied
+// to it. Its nodes sit at the right places for the current text, but what
+// was typed since that parse is not yet in its structure. A reparse after
+// a brace is opened in a large file can take hundreds of milliseconds of
+// error recovery; a completion must not wait for it, and the background
+// loop brings the tree up to date for the requests after. With no tree
+// yet, a small text is parsed here; a large one gets no tree until the
+// background parse lands (nil): a completion request in every goroutine
+// parsing 10,000 broken lines at once took seconds on two cores.
+func (b *buffer) treeNow(want string, maxParse int) *treesitter.Tree {
+	b.mu.Lock()
+	if b.text != want {
+		b.mu.Unlock()
+		return nil
+	}
+	if b.base == nil {
+		b.mu.Unlock()
+		if len(want) > maxSyncParse {
+			return nil
+		}
+		t, _ := b.treeFor(want, true, maxParse)
+		return t
+	}
+	t := b.base.Copy()
+	edits := b.pending[:len(b.pending):len(b.pending)]
+	b.mu.Unlock()
+	for _, e := range edits {
+		t.Edit(e)
+	}
+	return t
+}
+
+// maxSyncParse is the largest text treeNow parses from scratch itself:
+// about 1,000 lines of code, a couple of milliseconds.
+const maxSyncParse = 32 << 10
 
 // testHookParse, when set by a test, runs after treeFor has read the text
 // and before it parses: edits made there race the parse deterministically.

@@ -1,6 +1,8 @@
 package workspace
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -136,4 +138,34 @@ func FuzzEdits(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSpliceStarts checks the incremental line index against a full scan
+// over random edits of text made of line ends and a letter, where "\r\n"
+// pairs are made and split by the edits.
+func TestSpliceStarts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "\n", "\r", "\r\n", "é"}
+	piece := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for i := range 20000 {
+		text := piece(rng.IntN(12))
+		starts := lineStarts(text)
+		for range 5 {
+			s := rng.IntN(len(text) + 1)
+			e := s + rng.IntN(len(text)-s+1)
+			ins := piece(rng.IntN(4))
+			next := text[:s] + ins + text[e:]
+			got := spliceStarts(starts, next, s, e, len(ins))
+			if want := lineStarts(next); !slices.Equal(got, want) {
+				t.Fatalf("case %d: %q with [%d,%d) replaced by %q: starts %v, want %v", i, text, s, e, ins, got, want)
+			}
+			text, starts = next, got
+		}
+	}
 }

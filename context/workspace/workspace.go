@@ -22,9 +22,19 @@ var ErrUnknownDocument = errors.New("document is not open")
 // not parsed: parsing is linear, and such files are generated or data.
 const DefaultMaxParseBytes = 4 << 20
 
+// DefaultMaxTrees is how many buffers keep a syntax tree. A tree takes
+// about 35 times its source in C memory (2.3 MB for a 2,000-line Go file),
+// and only the buffer being typed in needs one: with 50 tabs open, keeping
+// every tree was most of the server's memory. A buffer beyond the limit is
+// parsed again, from scratch, if it is completed in before being edited.
+const DefaultMaxTrees = 3
+
 // Workspace holds the open buffers. Its methods are safe for concurrent use.
 type Workspace struct {
 	MaxParseBytes int
+	// MaxTrees is how many of the most recently used buffers keep their
+	// tree (≤ 0: all of them). Set it before use.
+	MaxTrees int
 
 	mu      sync.Mutex
 	roots   []string
@@ -38,7 +48,7 @@ type Workspace struct {
 
 // New returns an empty workspace rooted at the given folders.
 func New(roots ...string) *Workspace {
-	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, roots: roots, buffers: map[string]*buffer{}}
+	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, MaxTrees: DefaultMaxTrees, roots: roots, buffers: map[string]*buffer{}}
 }
 
 // SetRoots replaces the workspace folders.
@@ -64,7 +74,9 @@ func (w *Workspace) Open(uri, languageID string, version int32, text string) {
 	old := w.buffers[uri]
 	w.buffers[uri] = b
 	w.touchLocked(uri)
+	evicted := w.retainLocked()
 	w.mu.Unlock()
+	dropTrees(evicted)
 	if old != nil {
 		old.mu.Lock()
 		old.dropTree()
@@ -79,13 +91,15 @@ func (w *Workspace) Open(uri, languageID string, version int32, text string) {
 func (w *Workspace) Change(uri string, version int32, changes []Change, enc Encoding) error {
 	w.mu.Lock()
 	b := w.buffers[uri]
-	if b != nil {
-		w.touchLocked(uri)
+	var evicted []*buffer
+	if b != nil && w.touchLocked(uri) {
+		evicted = w.retainLocked()
 	}
 	w.mu.Unlock()
 	if b == nil {
 		return fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
 	}
+	dropTrees(evicted)
 	b.mu.Lock()
 	if version != 0 && version < b.version {
 		cur := b.version
@@ -115,6 +129,7 @@ func (w *Workspace) Close(uri string) error {
 			break
 		}
 	}
+	w.retainLocked() // a buffer may move up into the kept ones
 	w.mu.Unlock()
 	if b == nil {
 		return fmt.Errorf("%s: %w", uri, ErrUnknownDocument)
@@ -128,24 +143,54 @@ func (w *Workspace) Close(uri string) error {
 // Focus moves a buffer to the front of the recency order.
 func (w *Workspace) Focus(uri string) {
 	w.mu.Lock()
-	if w.buffers[uri] != nil {
-		w.touchLocked(uri)
+	var evicted []*buffer
+	if w.buffers[uri] != nil && w.touchLocked(uri) {
+		evicted = w.retainLocked()
 	}
 	w.mu.Unlock()
+	dropTrees(evicted)
 }
 
-func (w *Workspace) touchLocked(uri string) {
+// touchLocked moves uri to the front of the recency order and says whether
+// the order changed.
+func (w *Workspace) touchLocked(uri string) bool {
 	if len(w.mru) > 0 && w.mru[0] == uri {
-		return
+		return false
 	}
 	for i, u := range w.mru {
 		if u == uri {
 			copy(w.mru[1:i+1], w.mru[:i])
 			w.mru[0] = uri
-			return
+			return true
 		}
 	}
 	w.mru = append([]string{uri}, w.mru...)
+	return true
+}
+
+// retainLocked marks the MaxTrees most recently used buffers as the ones
+// that keep a tree, and returns those that no longer do.
+func (w *Workspace) retainLocked() []*buffer {
+	var evicted []*buffer
+	for i, u := range w.mru {
+		b := w.buffers[u]
+		want := w.MaxTrees <= 0 || i < w.MaxTrees
+		if b.keep.Swap(want) && !want {
+			evicted = append(evicted, b)
+		}
+	}
+	return evicted
+}
+
+// dropTrees frees the trees of buffers that are no longer kept.
+func dropTrees(bs []*buffer) {
+	for _, b := range bs {
+		b.mu.Lock()
+		if !b.keep.Load() && (b.base != nil || len(b.pending) > 0) {
+			b.dropTree()
+		}
+		b.mu.Unlock()
+	}
 }
 
 // Snapshot returns an immutable view of a buffer. withTree asks for a copy of
@@ -185,6 +230,21 @@ func (w *Workspace) Tree(uri, text string) *treesitter.Tree {
 	return t
 }
 
+// TreeNow is Tree without the wait: if the buffer's tree lags its text,
+// it returns the last parsed tree with the edits since applied to it (right
+// positions, structure as of that parse) instead of parsing. For the
+// completion path, where a reparse's error recovery in a large file must
+// not be added to the answer's latency.
+func (w *Workspace) TreeNow(uri, text string) *treesitter.Tree {
+	w.mu.Lock()
+	b := w.buffers[uri]
+	w.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	return b.treeNow(text, w.MaxParseBytes)
+}
+
 // catchUp reparses lagging buffers in the background, coalescing bursts
 // of edits: by the time a completion asks for the tree, it is usually
 // current. One goroutine at most, and none while nothing lags.
@@ -222,14 +282,25 @@ func (w *Workspace) reparseLoop() {
 			continue
 		}
 		b.mu.Lock()
-		lag := b.dirty(w.MaxParseBytes)
+		lag := b.keep.Load() && b.dirty(w.MaxParseBytes)
 		b.mu.Unlock()
 		if lag {
+			began := time.Now()
 			t, _ := b.treeFor("", false, w.MaxParseBytes)
 			t.Close()
+			// A slow reparse is error recovery over the rest of a large
+			// file (a brace just opened): rest as long as it took, so
+			// that back-to-back reparses leave half a core to requests,
+			// which use the tree as it is (TreeNow) rather than wait.
+			if took := time.Since(began); took > slowParse {
+				time.Sleep(min(took, time.Second))
+			}
 		}
 	}
 }
+
+// slowParse is a parse long enough to be error recovery, not an edit.
+const slowParse = 20 * time.Millisecond
 
 // Buffers returns text-only snapshots of the open buffers, most recently used
 // first. They hold no tree and need no Close.
@@ -370,4 +441,15 @@ func (w *Workspace) RecentEdits() []EditRecord {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]EditRecord(nil), w.edits...)
+}
+
+// WithInsert returns a text-only snapshot of what s would be with text
+// inserted at byte offset off: the document after a suggestion is
+// accepted, for a speculative request. It holds no tree.
+func (s *Snapshot) WithInsert(off int, text string) *Snapshot {
+	c := *s
+	c.Tree = nil
+	c.Text = s.Text[:off] + text + s.Text[off:]
+	c.starts = spliceStarts(s.starts, c.Text, off, off, len(text))
+	return &c
 }

@@ -73,12 +73,10 @@ func (m *model) reply(r providertest.Recorded) providertest.Reply {
 // continuation finds the cursor from the prompt's prefix and answers what
 // follows it in the final text.
 func (m *model) continuation(prompt string) string {
-	i := strings.LastIndex(prompt, fimPrefix)
-	j := strings.LastIndex(prompt, fimSuffix)
-	if i < 0 || j < i {
+	prefix := fimPart(prompt)
+	if prefix == "" {
 		return ""
 	}
-	prefix := prompt[i+len(fimPrefix) : j]
 	at := strings.Index(m.text, prefix)
 	if at < 0 {
 		return ""

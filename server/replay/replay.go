@@ -304,13 +304,28 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 	}
 	var launchedBy []int // per call: the index of the request that started it
 	pre := make([]time.Duration, len(calls))
+	// Calls are matched to launches in order by the prompt's prefix: a
+	// call cancelled before its request reached the model has a launch but
+	// no call.
+	next := 0
+	launchOf := func(c call) (completion.Launch, bool) {
+		p := fimPart(c.prompt)
+		for k := next; k < len(launches); k++ {
+			if launches[k].Prompt.Prefix == p {
+				next = k + 1
+				return launches[k], true
+			}
+		}
+		return completion.Launch{}, false
+	}
 	for i, c := range calls {
 		r.TokensStreamed += int64(c.tokens)
 		j := -1
 		var deb time.Duration
-		if i < len(launches) && len(launches) == len(calls) {
-			deb = launches[i].Debounce
-			if k, ok := byPos[[2]int{launches[i].Position.Line, launches[i].Position.Character}]; ok {
+		var prep, wire time.Duration
+		if l, ok := launchOf(c); ok {
+			deb, prep, wire = l.Debounce, l.Prepare, c.arrived.Sub(l.At)
+			if k, ok := byPos[[2]int{l.Position.Line, l.Position.Character}]; ok {
 				j = k
 			}
 		}
@@ -326,12 +341,8 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 			ru = reuse(calls[i-1].prompt, c.prompt)
 			r.Reuse = append(r.Reuse, ru)
 		}
-		var prep time.Duration
-		if i < len(launches) {
-			prep = launches[i].Prepare
-		}
-		r.calls = append(r.calls, fmt.Sprintf("call %d: key %d, debounce %v, pre %v (engine %v), %d tokens, prompt %d bytes, reuse %.3f",
-			i, j, deb, pre[i], prep, c.tokens, len(c.prompt), ru))
+		r.calls = append(r.calls, fmt.Sprintf("call %d: key %d, debounce %v, pre %v (engine %v, provider and HTTP %v), %d tokens, prompt %d bytes, reuse %.3f",
+			i, j, deb, pre[i], prep, wire, c.tokens, len(c.prompt), ru))
 	}
 	starter := map[int]int{}
 	for i, j := range launchedBy {
@@ -401,6 +412,17 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 		}
 	}
 	return r
+}
+
+// fimPart is the prefix part of a prompt: between the FIM prefix and
+// suffix tokens.
+func fimPart(prompt string) string {
+	i := strings.LastIndex(prompt, fimPrefix)
+	j := strings.LastIndex(prompt, fimSuffix)
+	if i < 0 || j < i {
+		return ""
+	}
+	return prompt[i+len(fimPrefix) : j]
 }
 
 // reuse is the share of b that a model server's prefix cache could reuse
