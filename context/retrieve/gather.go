@@ -1,8 +1,10 @@
 package retrieve
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,6 +16,9 @@ import (
 
 // maxCandidates bounds how many ranked definitions packing looks at.
 const maxCandidates = 600
+
+// maxWindows is how many neighbour windows a prompt may hold.
+const maxWindows = 4
 
 // Gather collects, ranks and packs the snippets for one request: at most
 // req.Budget tokens (counting the engine's path header of each), in the
@@ -60,12 +65,21 @@ func (r *Retriever) Gather(ctx context.Context, req Request) []Snippet {
 		go func() {
 			tabs := make([]neighbors.Tab, 0, len(bufs))
 			for _, b := range bufs {
-				if !r.files.Excluded(b.Path) {
-					tabs = append(tabs, neighbors.Tab{URI: b.URI, Path: b.Path, LanguageID: b.LanguageID, Version: b.Version, Text: b.Text})
+				tabs = append(tabs, neighbors.Tab{URI: b.URI, Path: b.Path, LanguageID: b.LanguageID, Version: b.Version, Text: b.Text})
+			}
+			// Excluded tabs are dropped from the windows found, not from
+			// the tabs searched: a window's text is all that leaves, and
+			// checking the few windows instead of every tab spares reading
+			// the ignore files of each.
+			o := neighbors.Options{MaxTabs: 20, WindowLines: 60, MaxWindows: maxWindows + 2, MaxLines: 4000, Local: snap.Text[local[0]:local[1]]}
+			found := neighbors.Find(snap.URI, snap.LanguageID, snap.Text, off, tabs, o)
+			kept := found[:0]
+			for _, w := range found {
+				if len(kept) < maxWindows && !r.files.Excluded(w.Path) {
+					kept = append(kept, w)
 				}
 			}
-			o := neighbors.Options{MaxTabs: 20, WindowLines: 60, MaxWindows: 4, MaxLines: 4000, Local: snap.Text[local[0]:local[1]]}
-			ch <- result{wins: neighbors.Find(snap.URI, snap.LanguageID, snap.Text, off, tabs, o)}
+			ch <- result{wins: kept}
 		}()
 	}
 	var cands []symbols.Candidate
@@ -95,9 +109,7 @@ collect:
 
 	// Pack by value for the tokens: a one-line constant and a five-line
 	// signature of the same score are not worth the same.
-	sort.SliceStable(cands, func(i, j int) bool {
-		return cands[i].Score/math.Sqrt(float64(cands[i].Def.Cost())) > cands[j].Score/math.Sqrt(float64(cands[j].Def.Cost()))
-	})
+	cands = byValue(cands)
 	p := newPacker(r, req.Budget)
 	// Edits and neighbour windows get a share held back, definitions the
 	// rest; then whatever is left goes to definitions again.
@@ -166,8 +178,10 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 		}
 		if g == nil || g.lines[2*d.Start] == "" {
 			cost += d.Cost()
-			for i, l := range strings.Split(d.Sig, "\n") {
-				add = append(add, line{2 * (d.Start + i), l})
+			i := 0
+			for l := range strings.Lines(d.Sig) {
+				add = append(add, line{2 * (d.Start + i), strings.TrimSuffix(l, "\n")})
+				i++
 			}
 		}
 		extra := func(key int, text string) {
@@ -182,7 +196,7 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 		if d.Container != "" {
 			for _, ct := range p.r.idx.Named(d.Container) {
 				if ct.File == d.File && ct.Start < d.Start && d.Start <= ct.End {
-					extra(2*ct.Start, strings.SplitN(ct.Sig, "\n", 2)[0])
+					extra(2*ct.Start, firstLine(ct.Sig))
 					if ct.Closer != "" {
 						extra(2*ct.End, ct.Closer)
 					}
@@ -345,4 +359,28 @@ func (r *Retriever) recentEdits(path, text string, local [2]int) []editItem {
 		out = append(out, editItem{path: e.Path, line: e.Line, text: t})
 	}
 	return out
+}
+
+// byValue orders candidates by score for the tokens, stably.
+func byValue(cands []symbols.Candidate) []symbols.Candidate {
+	type keyed struct {
+		c symbols.Candidate
+		v float64
+	}
+	ks := make([]keyed, len(cands))
+	for i, c := range cands {
+		ks[i] = keyed{c, c.Score / math.Sqrt(float64(c.Def.Cost()))}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(b.v, a.v) })
+	for i := range ks {
+		cands[i] = ks[i].c
+	}
+	return cands
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -15,11 +15,14 @@ import (
 	"github.com/inkling-ls/inkling/treesitter"
 )
 
-// TestCases runs testdata/context/*.txtar. Each archive is a workspace; the
-// file holding "<|>" is the open buffer with the cursor there. Every line
-// of "want" must appear in the gathered snippets and no line of "wantnot".
+// TestCases runs testdata/context/*.txtar and this package's
+// testdata/*.txtar. Each archive is a workspace; the file holding "<|>" is
+// the open buffer with the cursor there. Every line of "want" must appear
+// in the gathered snippets and no line of "wantnot".
 func TestCases(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/context/*.txtar")
+	more, _ := filepath.Glob("testdata/*.txtar")
+	files = append(files, more...)
 	if len(files) == 0 {
 		t.Fatal("no cases")
 	}

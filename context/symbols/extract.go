@@ -87,6 +87,8 @@ type File struct {
 	Package    string // the declared package (Go, Java), else ""
 	Defs       []Def  // in source order
 	Imports    []Import
+	Test       bool     // a test file, by its name: its definitions are no other code's API
+	Refs       []uint32 // hashes of the names the file uses, sorted (see refsOf)
 
 	gone atomic.Bool // replaced or removed: its entries in the index's lists are stale
 }
@@ -103,11 +105,12 @@ const (
 // Extract parses src and collects its definitions and imports. tree may be
 // nil, in which case src is parsed here; a tree passed in is only read.
 func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitter.Tree) *File {
-	f := &File{Path: path, Dir: filepath.Dir(path)}
+	f := &File{Path: path, Dir: filepath.Dir(path), Test: IsTestPath(path)}
 	if lang == nil {
 		return f
 	}
 	f.LanguageID = lang.ID
+	f.Refs = refsOf(src)
 	q, err := treesitter.TagsQuery(lang)
 	if q == nil || err != nil {
 		return f
@@ -317,7 +320,9 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 		}
 		out = append(out, d)
 	}
-	f.Defs = out
+	// An exact-size copy: append's spare capacity, kept for the life of
+	// the index, was a fifth of its heap.
+	f.Defs = append(make([]Def, 0, len(out)), out...)
 	return f
 }
 
@@ -370,37 +375,46 @@ func docLine(langID string, outer, node *treesitter.Node, ls lines, src []byte) 
 		}
 		return strings.Clone(s)
 	}
-	// A comment that ends on the line above leaves it non-blank. Checking
-	// the text first spares most definitions PrevSibling, which walks the
-	// parent's children from the first.
-	if r := int(outer.StartPoint().Row); r == 0 || ls.blank(r-1) {
+	// Read from the text, not the tree: a node's previous sibling is found
+	// by walking its parent's children from the first, which made doc
+	// lines a tenth of indexing.
+	r := int(outer.StartPoint().Row)
+	if r == 0 || ls.blank(r-1) {
 		return ""
 	}
-	prev := outer.PrevSibling()
-	if prev == nil || !strings.Contains(prev.Type(), "comment") || lastRow(prev)+1 != int(outer.StartPoint().Row) {
-		return ""
-	}
-	// Walk back to the first line of a run of line comments.
-	first := prev
-	for {
-		p := first.PrevSibling()
-		if p == nil || !strings.Contains(p.Type(), "comment") || lastRow(p)+1 != int(first.StartPoint().Row) {
-			break
+	above := strings.TrimSpace(ls.span(r-1, r-1))
+	if isLineComment(langID, above) {
+		first := r - 1
+		for first > 0 && isLineComment(langID, strings.TrimSpace(ls.span(first-1, first-1))) {
+			first--
 		}
-		first = p
+		return strings.TrimSpace(ls.span(first, first))
 	}
-	r := int(first.StartPoint().Row)
-	return strings.TrimSpace(ls.span(r, r))
+	if strings.HasSuffix(above, "*/") {
+		for k := r - 1; k >= 0 && k >= r-maxDocLines; k-- {
+			if l := strings.TrimSpace(ls.span(k, k)); strings.Contains(l, "/*") {
+				return l
+			}
+		}
+	}
+	return ""
 }
 
-// lastRow is the last row a node's text is on: a line comment that takes
-// its newline along (Rust's ///) ends at column 0 of the next row.
-func lastRow(n *treesitter.Node) int {
-	e := n.EndPoint()
-	if e.Column == 0 && e.Row > n.StartPoint().Row {
-		return int(e.Row) - 1
+// maxDocLines is how far up a block comment's opening is looked for.
+const maxDocLines = 60
+
+// isLineComment reports whether a trimmed line is a line comment in the
+// language.
+func isLineComment(langID, l string) bool {
+	switch langID {
+	case "python", "ruby", "shellscript":
+		return strings.HasPrefix(l, "#")
+	case "lua":
+		return strings.HasPrefix(l, "--")
+	case "php":
+		return strings.HasPrefix(l, "//") || strings.HasPrefix(l, "#")
 	}
-	return int(e.Row)
+	return strings.HasPrefix(l, "//")
 }
 
 func exported(langID, name string, outer *treesitter.Node) bool {
@@ -456,4 +470,24 @@ func (l lines) span(from, to int) string {
 	}
 	s := string(l.src[l.starts[from]:end])
 	return strings.TrimRight(s, "\r")
+}
+
+// IsTestPath reports whether a path names a test file by the conventions
+// of Go, Python, JavaScript/TypeScript, Rust, Java and Ruby.
+func IsTestPath(path string) bool {
+	base := filepath.Base(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	switch {
+	case strings.HasSuffix(stem, "_test"), strings.HasSuffix(stem, "_spec"),
+		strings.HasPrefix(stem, "test_"), stem == "conftest",
+		strings.HasSuffix(stem, ".test"), strings.HasSuffix(stem, ".spec"),
+		strings.HasSuffix(stem, "Test") && len(stem) > 4, strings.HasSuffix(stem, "Tests"):
+		return true
+	}
+	for _, part := range strings.Split(filepath.ToSlash(filepath.Dir(path)), "/") {
+		if part == "__tests__" || part == "tests" || part == "test" || part == "spec" {
+			return true
+		}
+	}
+	return false
 }

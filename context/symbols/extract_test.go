@@ -40,3 +40,16 @@ func TestDocLine(t *testing.T) {
 		}
 	}
 }
+
+func TestIsTestPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/w/a_test.go": true, "/w/a.go": false, "/w/test_a.py": true, "/w/a.py": false,
+		"/w/conftest.py": true, "/w/a.test.ts": true, "/w/a.spec.js": true, "/w/a.ts": false,
+		"/w/__tests__/a.js": true, "/w/tests/a.rs": true, "/w/src/FooTest.java": true,
+		"/w/src/Foo.java": false, "/w/latest.go": false, "/w/contest/a.go": false, "/w/a_spec.rb": true,
+	} {
+		if got := IsTestPath(p); got != want {
+			t.Errorf("IsTestPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

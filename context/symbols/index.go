@@ -14,26 +14,26 @@ import (
 type Index struct {
 	mu          sync.RWMutex
 	files       map[string]*File
-	byName      defMap
+	byName      defMap[string]
 	byDir       map[string][]*File
-	byContainer defMap
+	byContainer defMap[dirName]
 	modules     map[string]string // Go module path -> its folder
-	byDirName   defMap            // containerKey(dir, name) -> definitions
-	types       defMap            // name -> type, class and interface definitions
-	ifaceMethod defMap            // method name -> interface methods of that name
+	byDirName   defMap[dirName]   // folder and name -> definitions
+	types       defMap[string]    // name -> type, class and interface definitions
+	ifaceMethod defMap[string]    // method name -> interface methods of that name
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
 		files:       map[string]*File{},
-		byName:      defMap{},
+		byName:      defMap[string]{},
 		byDir:       map[string][]*File{},
-		byContainer: defMap{},
+		byContainer: defMap[dirName]{},
 		modules:     map[string]string{},
-		byDirName:   defMap{},
-		types:       defMap{},
-		ifaceMethod: defMap{},
+		byDirName:   defMap[dirName]{},
+		types:       defMap[string]{},
+		ifaceMethod: defMap[string]{},
 	}
 }
 
@@ -49,17 +49,22 @@ type defList struct {
 
 const maxStale = 32
 
-type defMap map[string]defList
+type defMap[K comparable] map[K]defList
+
+// dirName keys a name within a folder. Its strings are the File's Dir and
+// the Def's Name: no concatenated key is allocated per definition or per
+// lookup.
+type dirName struct{ dir, name string }
 
 // add appends d under k. Appending past a reader's length is safe.
-func (m defMap) add(k string, d *Def) {
+func (m defMap[K]) add(k K, d *Def) {
 	l := m[k]
 	l.defs = append(l.defs, d)
 	m[k] = l
 }
 
 // drop notes that a file under k is gone.
-func (m defMap) drop(k string) {
+func (m defMap[K]) drop(k K) {
 	l, ok := m[k]
 	if !ok {
 		return
@@ -75,7 +80,7 @@ func (m defMap) drop(k string) {
 // compact drops the entries of gone files under k and returns what is left.
 // It copies, in runs between gone entries (a bulk copy, not a write barrier
 // per element), as readers may hold the old slice.
-func (m defMap) compact(k string) []*Def {
+func (m defMap[K]) compact(k K) []*Def {
 	l, ok := m[k]
 	if !ok || l.stale == 0 {
 		return l.defs
@@ -110,7 +115,7 @@ func (m defMap) compact(k string) []*Def {
 // lookup returns the definitions under k, compacting a stale list first.
 // Callers may keep the slice: the index never writes to an element a
 // reader can see.
-func (x *Index) lookup(m *defMap, k string) []*Def {
+func lookup[K comparable](x *Index, m *defMap[K], k K) []*Def {
 	x.mu.RLock()
 	l := (*m)[k]
 	x.mu.RUnlock()
@@ -140,7 +145,7 @@ func (x *Index) Update(f *File) {
 	for i := range f.Defs {
 		d := &f.Defs[i]
 		x.byName.add(d.Name, d)
-		x.byDirName.add(containerKey(f.Dir, d.Name), d)
+		x.byDirName.add(dirName{f.Dir, d.Name}, d)
 		if d.Kind.isType() {
 			x.types.add(d.Name, d)
 		}
@@ -148,7 +153,7 @@ func (x *Index) Update(f *File) {
 			x.ifaceMethod.add(d.Name, d)
 		}
 		if d.Container != "" {
-			x.byContainer.add(containerKey(f.Dir, d.Container), d)
+			x.byContainer.add(dirName{f.Dir, d.Container}, d)
 		}
 	}
 }
@@ -174,9 +179,9 @@ func (x *Index) removeLocked(path string) {
 	for i := range old.Defs {
 		d := &old.Defs[i]
 		x.byName.drop(d.Name)
-		x.byDirName.drop(containerKey(old.Dir, d.Name))
+		x.byDirName.drop(dirName{old.Dir, d.Name})
 		if d.Container != "" {
-			x.byContainer.drop(containerKey(old.Dir, d.Container))
+			x.byContainer.drop(dirName{old.Dir, d.Container})
 		}
 		if d.Kind.isType() {
 			x.types.drop(d.Name)
@@ -189,17 +194,17 @@ func (x *Index) removeLocked(path string) {
 
 // NamedIn returns the definitions of a name in one folder.
 func (x *Index) NamedIn(dir, name string) []*Def {
-	return x.lookup(&x.byDirName, containerKey(dir, name))
+	return lookup(x, &x.byDirName, dirName{dir, name})
 }
 
 // Types returns the type, class and interface definitions of a name.
 func (x *Index) Types(name string) []*Def {
-	return x.lookup(&x.types, name)
+	return lookup(x, &x.types, name)
 }
 
 // InterfaceMethods returns the interface methods called name.
 func (x *Index) InterfaceMethods(name string) []*Def {
-	return x.lookup(&x.ifaceMethod, name)
+	return lookup(x, &x.ifaceMethod, name)
 }
 
 // without returns s without f. It copies: readers may hold the old slice.
@@ -240,16 +245,14 @@ func (x *Index) Len() int {
 
 // Named returns the definitions of a name.
 func (x *Index) Named(name string) []*Def {
-	return x.lookup(&x.byName, name)
+	return lookup(x, &x.byName, name)
 }
 
 // Members returns the members of the types or classes called container
 // defined in a folder.
 func (x *Index) Members(dir, container string) []*Def {
-	return x.lookup(&x.byContainer, containerKey(dir, container))
+	return lookup(x, &x.byContainer, dirName{dir, container})
 }
-
-func containerKey(dir, name string) string { return dir + "\x00" + name }
 
 // Dir returns the files of a folder.
 func (x *Index) Dir(dir string) []*File {

@@ -12,6 +12,7 @@ type near struct {
 	weight     map[string]float64 // identifier -> how close to the cursor it is used
 	member     map[string]bool    // used only after a '.': a method or field
 	qualifiers map[string]float64 // used before a '.': a package or a value
+	qualOf     map[string]nameSet // member -> the identifiers it follows ("pkg" in pkg.Name)
 	qualifier  string             // the qualifier of the '.' being typed, if any
 	partial    string             // what is typed after it
 }
@@ -19,7 +20,7 @@ type near struct {
 // nearNames reads the identifiers in the lines around the cursor, weighted
 // by closeness: the typing line most, lines above more than lines below.
 func nearNames(text string, offset, cursorLine int) near {
-	n := near{weight: map[string]float64{}, member: map[string]bool{}, qualifiers: map[string]float64{}}
+	n := near{weight: map[string]float64{}, member: map[string]bool{}, qualifiers: map[string]float64{}, qualOf: map[string]nameSet{}}
 	start := offset
 	for i := 0; i <= linesBefore && start > 0; {
 		start--
@@ -58,6 +59,16 @@ func nearNames(text string, offset, cursorLine int) near {
 			}
 			if at > 0 && ln[at-1] == '.' {
 				n.member[id] = true
+				q := at - 1
+				for q > 0 && isIdentByte(ln[q-1]) {
+					q--
+				}
+				if q < at-1 {
+					if n.qualOf[id] == nil {
+						n.qualOf[id] = nameSet{}
+					}
+					n.qualOf[id][ln[q:at-1]] = true
+				}
 			} else {
 				notMember[id] = true
 			}

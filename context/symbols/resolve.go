@@ -3,7 +3,7 @@ package symbols
 import (
 	"math"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +50,8 @@ const (
 	wImported        = 0.1
 	wUsedImport      = 0.25 // a package whose qualifier appears near the cursor
 	visiblePenalty   = 0.3  // discovered names the local window already shows
+	testPenalty      = 0.2  // a test file's definition, for code that is not a test
+	wCooccur         = 3    // bonus for a name the files most like this one use
 )
 
 // closeness ranks where a definition lives relative to the cursor's file.
@@ -104,8 +106,29 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		}
 	}
 
-	cands := map[*Def]*Candidate{}
+	// Code outside tests does not use what test files define (in Go it
+	// cannot).
+	selfTest := IsTestPath(q.Path)
+	var co map[uint32]float64
+	if self != nil {
+		co = x.cooccurring(self.Refs, q.Path, selfTest, []string{dir})
+	}
+	buf := resolveBufs.Get().(*resolveBuf)
+	defer resolveBufs.Put(buf)
+	cands := buf.cands[:0]
+	candAt := buf.at // index in cands
+	clear(candAt)
+	defer func() {
+		clear(cands) // no Def kept alive by the pool
+		buf.cands = cands[:0]
+	}()
 	add := func(d *Def, score float64, direct bool) {
+		if d.File.Test && !selfTest {
+			if d.File.LanguageID == "go" {
+				return
+			}
+			score *= testPenalty
+		}
 		if d.File.Path == q.Path && d.Line >= localStart && d.Line <= localEnd {
 			return // already in the prompt
 		}
@@ -115,13 +138,18 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		if !direct && visibleNames[d.Name] {
 			score *= visiblePenalty
 		}
-		if c := cands[d]; c != nil {
+		if !direct && co != nil {
+			score *= 1 + wCooccur*co[hashName(d.Name)]
+		}
+		if i, ok := candAt[d]; ok {
 			// Evidence adds up, with diminishing returns.
+			c := &cands[i]
 			c.Score = math.Max(c.Score, score) + 0.25*math.Min(c.Score, score)
 			c.Direct = c.Direct || direct
 			return
 		}
-		cands[d] = &Candidate{Def: d, Score: score, Direct: direct}
+		candAt[d] = int32(len(cands))
+		cands = append(cands, Candidate{Def: d, Score: score, Direct: direct})
 	}
 
 	near := nearNames(q.Text, q.Offset, cursorLine)
@@ -139,8 +167,31 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		}
 	}
 
-	// Names used near the cursor, resolved to their definitions.
+	// Names used near the cursor, resolved to their definitions. A name
+	// after an imported package's qualifier is that package's.
 	for name, w := range near.weight {
+		if near.member[name] {
+			found := false
+			for qual := range near.qualOf[name] {
+				for _, d := range pkgByName[qual] {
+					for _, def := range x.NamedIn(d, name) {
+						if def.Container == "" {
+							found = true
+							add(def, w*closeness(def, q.Path, dir, imported), true)
+							addType(def, w*0.75)
+							if def.Kind == Function || def.Kind == Var || def.Kind == Constant {
+								for _, t := range x.typesIn(def.Sig, def.Name, def.File.Dir) {
+									addType(t, w*0.75*wHop)
+								}
+							}
+						}
+					}
+				}
+			}
+			if found {
+				continue
+			}
+		}
 		defs := x.closestNamed(name, q.Path, dir, imported)
 		if len(defs) == 0 {
 			continue
@@ -209,6 +260,21 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		}
 	}
 
+	// An alias or a defined type stands for the type it names: its members
+	// are what code using it calls (type Field = zapcore.Field).
+	for t, w := range copyMap(types) {
+		if t.Kind != Type || len(x.membersOf(t)) > 0 {
+			continue
+		}
+		hop := wHop
+		if strings.Contains(firstLine(t.Sig), "=") {
+			hop = 1
+		}
+		for _, u := range x.typesIn(t.Sig, t.Name, t.File.Dir) {
+			addType(u, w*hop)
+		}
+	}
+
 	// One hop out from the types found so far: embedded types (whose
 	// members are the type's own), the types of fields, and the interfaces
 	// a type implements (those sharing two or more of its method names).
@@ -273,7 +339,12 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	}
 
 	// The package and the packages it imports: where new names come from.
+	// The cursor's own file is left out: the prompt shows much of it, and
+	// the names the code around the cursor uses from it are resolved above.
 	for _, f := range x.Dir(dir) {
+		if f == self {
+			continue
+		}
 		for i := range f.Defs {
 			d := &f.Defs[i]
 			if d.Container == "" {
@@ -296,21 +367,37 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	}
 	_ = importDirs
 
-	out := make([]Candidate, 0, len(cands))
-	for _, c := range cands {
-		out = append(out, *c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
+	out := cands
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
 		}
-		return defLess(out[i].Def, out[j].Def)
+		switch {
+		case defLess(a.Def, b.Def):
+			return -1
+		case defLess(b.Def, a.Def):
+			return 1
+		}
+		return 0
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
-	return out
+	return slices.Clone(out)
 }
+
+// resolveBuf is Resolve's scratch space, reused: a request finds thousands
+// of candidates, and growing a map and a slice for them each time was most
+// of what a request allocated.
+type resolveBuf struct {
+	cands []Candidate
+	at    map[*Def]int32
+}
+
+var resolveBufs = sync.Pool{New: func() any { return &resolveBuf{at: map[*Def]int32{}} }}
 
 // maxSameName bounds how many definitions of one name are followed: a name
 // defined in many places (String, Config) is resolved to the closest few,
@@ -418,13 +505,31 @@ func (x *Index) packageName(dir, importPath string) string {
 func (x *Index) typesIn(sig, self, dir string) []*Def {
 	var out []*Def
 	seen := map[string]bool{self: true}
-	eachIdent(sig, func(id string, _ int) {
+	eachIdent(sig, func(id string, at int) {
 		if seen[id] {
 			return
 		}
 		seen[id] = true
+		// In Go a type named without a qualifier is its own package's, and
+		// one named pkg.T is in a package called pkg.
+		qual := ""
+		if at > 0 && sig[at-1] == '.' {
+			q := at - 1
+			for q > 0 && isIdentByte(sig[q-1]) {
+				q--
+			}
+			qual = sig[q : at-1]
+		}
 		var best []*Def
 		for _, d := range x.Types(id) {
+			if d.File.LanguageID == "go" {
+				if qual == "" && d.File.Dir != dir {
+					continue
+				}
+				if qual != "" && d.File.Package != qual && filepath.Base(d.File.Dir) != qual {
+					continue
+				}
+			}
 			if d.File.Dir == dir {
 				if len(best) > 0 && best[0].File.Dir != dir {
 					best = best[:0]
@@ -518,27 +623,28 @@ func wordBonus(name string, words map[string]float64) float64 {
 }
 
 // wordsOf is splitWords, cached: the same names are scored on every request.
+// Reads take no lock: every candidate of every request asks.
 func wordsOf(name string) []string {
-	wordsMu.RLock()
-	ws, ok := wordsCache[name]
-	wordsMu.RUnlock()
-	if ok {
-		return ws
+	c := wordsCache.Load()
+	if ws, ok := c.m.Load(name); ok {
+		return ws.([]string)
 	}
-	ws = splitWords(name)
-	wordsMu.Lock()
-	if len(wordsCache) >= 1<<17 {
-		clear(wordsCache)
+	ws := splitWords(name)
+	if c.n.Add(1) > 1<<17 {
+		wordsCache.CompareAndSwap(c, &wordCache{}) // start over rather than grow without bound
 	}
-	wordsCache[name] = ws
-	wordsMu.Unlock()
+	c.m.Store(name, ws)
 	return ws
 }
 
-var (
-	wordsMu    sync.RWMutex
-	wordsCache = map[string][]string{}
-)
+type wordCache struct {
+	m sync.Map // name -> []string
+	n atomic.Int32
+}
+
+var wordsCache atomic.Pointer[wordCache]
+
+func init() { wordsCache.Store(&wordCache{}) }
 
 func clamp(i, n int) int {
 	if i < 0 {
@@ -559,4 +665,11 @@ func (d *Def) Cost() int {
 	c := tokens.Count(d.Sig) + 1
 	atomic.StoreInt32(&d.cost, int32(c))
 	return c
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

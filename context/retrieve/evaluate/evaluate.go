@@ -40,6 +40,7 @@ func Run(args []string, out io.Writer) error {
 	modcache := fs.String("modcache", "", "module cache to download into and keep (default: a temporary one, removed after)")
 	maxPoints := fs.Int("max", 0, "at most this many completion points per module, evenly spread (0: all)")
 	verbose := fs.Bool("v", false, "print every point's misses")
+	dump := fs.Int("dump", 0, "print the 2,048-token prompt of every Nth point")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func Run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		t, err := evalModule(dir, *maxPoints, *verbose, out)
+		t, err := evalModule(dir, *maxPoints, *verbose, *dump, out)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m, err)
 		}
@@ -194,7 +195,7 @@ func pct(ds []time.Duration, p float64) string {
 	return fmt.Sprintf("%.2f ms", float64(s[i].Microseconds())/1000)
 }
 
-func evalModule(dir string, maxPoints int, verbose bool, out io.Writer) (*tally, error) {
+func evalModule(dir string, maxPoints int, verbose bool, dump int, out io.Writer) (*tally, error) {
 	ws := workspace.New(dir)
 	r := retrieve.New(ws, retrieve.Options{})
 	defer r.Close()
@@ -234,7 +235,7 @@ func evalModule(dir string, maxPoints int, verbose bool, out io.Writer) (*tally,
 	t := newTally(DefaultBudgets)
 	t.points = len(points)
 	lang := treesitter.Lookup("go", "")
-	for _, pt := range points {
+	for n, pt := range points {
 		text := files[pt.path]
 		ls := lineStart(text, pt.line)
 		le := ls + strings.IndexByte(text[ls:]+"\n", '\n')
@@ -261,6 +262,9 @@ func evalModule(dir string, maxPoints int, verbose bool, out io.Writer) (*tally,
 		for _, b := range t.budgets {
 			for _, m := range methods {
 				prompt, took := buildPrompt(m, r, ws, snap, cur, b, rel)
+				if dump > 0 && n%dump == 0 && m == mInkling && b == 2048 {
+					fmt.Fprintf(out, "==== %s:%d wants %v\n%s\n==== end\n", rel, pt.line+1, pt.novel, prompt)
+				}
 				s := t.s[m][b]
 				s.promptTokens = append(s.promptTokens, tokens.Count(prompt))
 				if m != mLocal {
@@ -273,7 +277,7 @@ func evalModule(dir string, maxPoints int, verbose bool, out io.Writer) (*tally,
 					if have[id] {
 						s.recalled++
 					} else if verbose && m == mInkling && b == 2048 {
-						fmt.Fprintf(out, "miss %s:%d %s\n", rel, pt.line+1, id)
+						fmt.Fprintf(out, "miss %s:%d %s rank=%s %s\n", rel, pt.line+1, id, rankOf(idx, snap, cur, id), describe(idx, id, pt.path))
 					}
 					if declared(idx, id, pt.path, lines) {
 						s.defHits++
@@ -385,6 +389,18 @@ func takeLines(s string, budget int, fromEnd bool) string {
 func findPoints(path, text string, idx *symbols.Index) []point {
 	count := map[string]int{}
 	eachIdent(text, func(id string) { count[id]++ })
+	// A name the line itself declares (a field, a method, func init) is
+	// not one it uses, whatever else shares the name; nor is the blank
+	// identifier.
+	declares := map[int]map[string]bool{}
+	if f := idx.File(path); f != nil {
+		for _, d := range f.Defs {
+			if declares[d.Line] == nil {
+				declares[d.Line] = map[string]bool{}
+			}
+			declares[d.Line][d.Name] = true
+		}
+	}
 	var out []point
 	for i, l := range strings.Split(text, "\n") {
 		code := stripCommentsAndStrings(l)
@@ -393,7 +409,7 @@ func findPoints(path, text string, idx *symbols.Index) []point {
 		lineCount := map[string]int{}
 		eachIdent(l, func(id string) { lineCount[id]++ })
 		eachIdent(code, func(id string) {
-			if seen[id] || count[id] != lineCount[id] {
+			if seen[id] || count[id] != lineCount[id] || id == "_" || declares[i][id] {
 				return
 			}
 			seen[id] = true
@@ -547,4 +563,41 @@ func lineStart(text string, line int) int {
 		off += j + 1
 	}
 	return off
+}
+
+// describe says where id is defined relative to the file at path, for -v.
+func describe(idx *symbols.Index, id, path string) string {
+	var parts []string
+	for _, d := range idx.Named(id) {
+		if d.File.Path == path {
+			continue
+		}
+		where := "elsewhere"
+		if d.File.Dir == filepath.Dir(path) {
+			where = "samedir"
+		}
+		c := d.Container
+		if c == "" {
+			c = "-"
+		}
+		parts = append(parts, fmt.Sprintf("%s/%s/%s", d.Kind, where, c))
+	}
+	return strings.Join(parts, ",")
+}
+
+// rankOf is where the best-ranked definition of id comes in the resolver's
+// order (by score for the tokens, as packing takes them), for -v.
+func rankOf(idx *symbols.Index, snap *workspace.Snapshot, cur int, id string) string {
+	cands := idx.Resolve(symbols.Query{Path: snap.Path, LanguageID: snap.LanguageID, Text: snap.Text, Offset: cur, Tree: snap.Tree}, 0)
+	sort.SliceStable(cands, func(i, j int) bool {
+		return cands[i].Score/math.Sqrt(float64(cands[i].Def.Cost())) > cands[j].Score/math.Sqrt(float64(cands[j].Def.Cost()))
+	})
+	cost := 0
+	for i, c := range cands {
+		cost += c.Def.Cost()
+		if c.Def.Name == id && c.Def.File.Path != snap.Path {
+			return fmt.Sprintf("%d/%d@%dtok", i, len(cands), cost)
+		}
+	}
+	return fmt.Sprintf("none/%d", len(cands))
 }
