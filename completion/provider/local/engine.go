@@ -173,15 +173,16 @@ func (e *Engine) Train(path, language, text string) {
 // source is one file to learn.
 type source struct{ path, language, text string }
 
-// trainAll trains on files in their order, lexing the next files on a
-// second goroutine while this one counts: the two take about as long.
-// The vocabulary is filled in file order, so the model is the same as
-// from Train one file after another.
+// trainAll trains on files in their order, lexing the next files (and
+// mapping their symbols to ids) on a second goroutine while this one
+// counts. The vocabulary is filled in file order, so the model is the
+// same as from Train one file after another.
 func (e *Engine) trainAll(files iter.Seq[source]) {
 	type lexed struct {
 		path   string
-		syms   []string
+		ids    []uint32
 		spaced []bool
+		packed []byte
 	}
 	ch := make(chan lexed, 4)
 	stop := make(chan struct{})
@@ -192,8 +193,9 @@ func (e *Engine) trainAll(files iter.Seq[source]) {
 				continue
 			}
 			syms, spaced := lexSymbols(f.language, f.path, f.text)
+			ids := e.vocab.intern(syms, make([]uint32, 0, len(syms)))
 			select {
-			case ch <- lexed{f.path, syms, spaced}:
+			case ch <- lexed{f.path, ids, spaced, packIDs(ids)}:
 			case <-stop:
 				return
 			}
@@ -201,13 +203,28 @@ func (e *Engine) trainAll(files iter.Seq[source]) {
 	}()
 	defer close(stop)
 	for l := range ch {
-		e.trainSymbols(l.path, l.syms, l.spaced)
+		e.trainIDs(l.path, l.ids, l.spaced, l.packed)
 	}
 }
 
 // trainSymbols adds (or replaces) the file at path, given its symbols.
 func (e *Engine) trainSymbols(path string, syms []string, spaced []bool) {
 	ids := e.vocab.intern(syms, make([]uint32, 0, len(syms)))
+	e.trainIDs(path, ids, spaced, packIDs(ids))
+}
+
+// packIDs varint-encodes a file's symbol ids, as Engine.files keeps them.
+func packIDs(ids []uint32) []byte {
+	buf := make([]byte, 0, len(ids)*2)
+	for _, id := range ids {
+		buf = binary.AppendUvarint(buf, uint64(id))
+	}
+	return slices.Clone(buf) // most ids take one or two bytes: don't keep the slack
+}
+
+// trainIDs adds (or replaces) the file at path, given its symbol ids and
+// their packed form.
+func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte) {
 	e.trainMu.Lock()
 	defer e.trainMu.Unlock()
 	e.forgetLocked(path)
@@ -228,11 +245,6 @@ func (e *Engine) trainSymbols(path string, syms []string, spaced []bool) {
 		e.observe(ids[max(from, 1)-1:to], spaced[max(from, 1)-1:to])
 		e.mu.Unlock()
 	}
-	buf := make([]byte, 0, len(ids)*2)
-	for _, id := range ids {
-		buf = binary.AppendUvarint(buf, uint64(id))
-	}
-	buf = slices.Clone(buf) // most ids take one or two bytes: don't keep the slack
 	e.mu.Lock()
 	e.files[path] = buf
 	e.fileBytes += int64(len(path) + len(buf) + 48)

@@ -26,11 +26,17 @@ type EvalOptions struct {
 	Engine   Options // engine settings under test
 	HoldOut  float64 // fraction of files held out for testing; default 0.1
 	MaxFiles int     // cap on held-out files scored for lines; 0 = all
+	// Dev, for tuning, sets the held-out files aside unread and splits
+	// the training files again (by a salted hash of their paths) into
+	// training and development files, and scores the development files:
+	// settings chosen on it have not seen the held-out files.
+	Dev bool
 }
 
 // Report is the outcome of Evaluate. Rates are fractions in [0, 1].
 type Report struct {
 	Dir         string `json:"dir"`
+	Dev         bool   `json:"dev,omitempty"` // scored on the development split
 	TrainFiles  int    `json:"train_files"`
 	TestFiles   int    `json:"test_files"`
 	TrainTokens int64  `json:"train_tokens"`
@@ -107,8 +113,24 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 	})
 	nTest := max(1, int(float64(len(all))*opts.HoldOut+0.5))
 	test, train := all[:nTest], all[nTest:]
+	if opts.Dev {
+		salted := func(s string) uint64 { return hash("dev:" + s) }
+		train = slices.Clone(train)
+		slices.SortFunc(train, func(a, b evalFile) int {
+			ha, hb := salted(a.path), salted(b.path)
+			if ha < hb {
+				return -1
+			} else if ha > hb {
+				return 1
+			}
+			return 0
+		})
+		// A larger development share than the test's, for steadier figures.
+		nDev := max(1, int(float64(len(train))*2*opts.HoldOut+0.5))
+		test, train = train[:nDev], train[nDev:]
+	}
 
-	r := Report{Dir: dir, TrainFiles: len(train), TestFiles: len(test)}
+	r := Report{Dir: dir, Dev: opts.Dev, TrainFiles: len(train), TestFiles: len(test)}
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -332,7 +354,11 @@ func FetchModule(ctx context.Context, m Module) (dir string, cleanup func(), err
 func (r Report) Format() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "corpus            %s\n", r.Dir)
-	fmt.Fprintf(&b, "files             %d train, %d held out\n", r.TrainFiles, r.TestFiles)
+	if r.Dev {
+		fmt.Fprintf(&b, "files             %d train, %d development (held-out files unread)\n", r.TrainFiles, r.TestFiles)
+	} else {
+		fmt.Fprintf(&b, "files             %d train, %d held out\n", r.TrainFiles, r.TestFiles)
+	}
 	fmt.Fprintf(&b, "training          %d tokens in %.3fs = %.2f M tokens/s\n", r.TrainTokens, r.TrainSeconds, r.TokensPerSec/1e6)
 	fmt.Fprintf(&b, "memory            heap +%.1f MiB, model estimate %.1f MiB\n", float64(r.HeapBytes)/(1<<20), float64(r.ModelBytes)/(1<<20))
 	fmt.Fprintf(&b, "next token        MRR %.3f  top-1 %.3f  (%d tokens)\n", r.MRR, r.Top1, r.NextTokens)

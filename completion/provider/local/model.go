@@ -247,16 +247,20 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64)
 	return best.syms, best.logp, found
 }
 
-// rank returns the 1-based rank of w among the candidates after c, or 0
-// when it is not among the first limit. Used by the evaluation.
+// rank returns the 1-based rank of w among all tokens after c, or 0 when
+// it is not among the first limit. Used by the evaluation.
+//
+// A token that continues none of the contexts seen (of one token or
+// more) gets, in each model, its unigram probability scaled by factors
+// that depend only on the contexts; so among those tokens the order is
+// that of a positive mix of their unigram counts, and the most frequent
+// unigrams of each model (topK of them) stand in for all of them.
 func (m *mix) rank(c *ctxs, w uint32, limit int, buf []uint32) int {
 	pw, _ := m.prob(c, w)
-	cands := m.candidates(c, buf)
+	cands := m.wide(c, buf)
 	r := 1
-	in := false
 	for _, x := range cands {
 		if x == w {
-			in = true
 			continue
 		}
 		if p, _ := m.prob(c, x); p > pw {
@@ -266,8 +270,29 @@ func (m *mix) rank(c *ctxs, w uint32, limit int, buf []uint32) int {
 			}
 		}
 	}
-	if !in {
-		return 0
-	}
 	return r
+}
+
+// wide lists every continuation of every context each model has seen, and
+// each model's most frequent tokens.
+func (m *mix) wide(c *ctxs, buf []uint32) []uint32 {
+	for i, t := range m.tries {
+		if t == nil {
+			continue
+		}
+		for k := order - 1; k >= 1; k-- {
+			if n := c[i][k]; n != 0 && t.stats(k, n).seen > 0 {
+				t.children(k, n, func(tok, count uint32) {
+					if count > 0 {
+						buf = append(buf, tok)
+					}
+				})
+			}
+		}
+		if c[i][0] != 0 {
+			buf = t.top(0, c[i][0], buf)
+		}
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
 }

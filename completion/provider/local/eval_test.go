@@ -1,0 +1,101 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRankIsVocabularyRank: the evaluation's rank, which scores only the
+// contexts' continuations and the most frequent tokens, agrees with the
+// rank among every symbol of the vocabulary, found by scoring them all.
+func TestRankIsVocabularyRank(t *testing.T) {
+	files := goCorpus(t)
+	e := New(Options{})
+	var test evalFile
+	for i, f := range files[:min(len(files), 40)] {
+		if i == 0 {
+			test = f
+			continue
+		}
+		e.Train(f.path, "go", f.text)
+	}
+	ids, _ := e.encode("go", test.path, test.text)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ft := newTrie()
+	m := &mix{
+		tries:   [nModels]*trie{e.global, nil, ft},
+		weight:  [nModels]float64{1, 1, 1},
+		uni:     1 / float64(e.vocab.len()),
+		firstNL: e.firstNL,
+		lastNL:  e.lastNL,
+	}
+	c := m.start()
+	var act [order]uint32
+	n, same, inTop := 0, 0, 0
+	for i, w := range ids[:min(len(ids), 3000)] {
+		if i%5 == 0 { // scoring the whole vocabulary is slow
+			got := m.rank(&c, w, 10, nil)
+			pw, _ := m.prob(&c, w)
+			want := 1
+			for x := uint32(1); x < uint32(e.vocab.len()) && want <= 10; x++ {
+				if p, _ := m.prob(&c, x); x != w && p > pw {
+					want++
+				}
+			}
+			if want > 10 {
+				want = 0
+			}
+			n++
+			if got == want {
+				same++
+			}
+			if want > 0 {
+				inTop++
+				if got == 0 || got > want {
+					t.Errorf("token %d %q: rank %d, but %d in the whole vocabulary", i, e.vocab.strs[w], got, want)
+				}
+			}
+		}
+		_, c = m.prob(&c, w)
+		act = ft.room(1, ids[max(0, i-order+1):i], act)
+		ft.extend(&act, w, -1)
+		c[file] = act
+	}
+	t.Logf("%d of %d ranks equal to the vocabulary rank (%d in the top 10)", same, n, inTop)
+	if n == 0 || float64(same) < 0.99*float64(n) {
+		t.Errorf("only %d of %d ranks equal to the vocabulary rank", same, n)
+	}
+}
+
+// TestEvaluateDev: the development split reads none of the held-out
+// files: it divides exactly the files the ordinary run trains on.
+func TestEvaluateDev(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 30 {
+		src := strings.ReplaceAll(storeSrc(2), "package kv", fmt.Sprintf("package kv // file %d", i))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.go", i)), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := EvalOptions{MaxFiles: 1}
+	test, err := Evaluate(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Dev = true
+	dev, err := Evaluate(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if test.TestFiles != 3 || dev.TrainFiles+dev.TestFiles != test.TrainFiles || dev.TestFiles != 5 {
+		t.Errorf("held out %d of %d files; the development split has %d training and %d development files, want 22 and 5 of the 27",
+			test.TestFiles, test.TrainFiles+test.TestFiles, dev.TrainFiles, dev.TestFiles)
+	}
+	if dev.NextTokens == 0 || dev.MRR <= 0 {
+		t.Errorf("development split scored nothing: %+v", dev)
+	}
+}
