@@ -58,7 +58,7 @@ func Find(uri, languageID, text string, offset int, tabs []Tab, o Options) []Win
 	var local map[string]bool
 	if o.Local != "" {
 		local = map[string]bool{}
-		for _, l := range strings.Split(o.Local, "\n") {
+		for l := range strings.Lines(o.Local) { // no slice of every line
 			if t := strings.TrimSpace(l); t != "" {
 				local[t] = true
 			}
@@ -111,7 +111,7 @@ func Find(uri, languageID, text string, offset int, tabs []Tab, o Options) []Win
 // repeats reports whether most of a window's lines are in the local window.
 func repeats(text string, local map[string]bool) bool {
 	n, in := 0, 0
-	for _, l := range strings.Split(text, "\n") {
+	for l := range strings.Lines(text) {
 		t := strings.TrimSpace(l)
 		if len(t) < 4 { // braces and blank lines say nothing
 			continue

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/inkling-ls/inkling/context/neighbors"
 	"github.com/inkling-ls/inkling/context/symbols"
@@ -57,7 +58,7 @@ func (r *Retriever) Gather(ctx context.Context, req Request) []Snippet {
 	go func() {
 		defer tree.Close()
 		q := symbols.Query{Path: snap.Path, LanguageID: snap.LanguageID, Text: snap.Text, Offset: off, Tree: tree, Local: local}
-		ch <- result{cands: r.idx.Resolve(q, maxCandidates)}
+		ch <- result{cands: r.idx.ResolveAppend(candBufs.Get().(*candBuf).c[:0], q, maxCandidates)}
 	}()
 	if !r.opts.NoNeighbors {
 		sources++
@@ -128,8 +129,20 @@ collect:
 	p.edits(edits, p.used+int(float64(req.Budget)*r.opts.EditShare))
 	p.windows(wins, p.used+int(float64(req.Budget)*r.opts.NeighborShare))
 	p.defs(cands, req.Budget)
-	return p.snippets()
+	out := p.snippets()
+	if cands != nil {
+		// The snippets copy what they show: the candidates can go back.
+		clear(cands)
+		candBufs.Put(&candBuf{cands[:0]})
+	}
+	return out
 }
+
+// candBuf holds a request's candidates, reused across requests. A buffer
+// whose source missed the deadline is left to the collector.
+type candBuf struct{ c []symbols.Candidate }
+
+var candBufs = sync.Pool{New: func() any { return &candBuf{make([]symbols.Candidate, 0, maxCandidates)} }}
 
 // packer fills the budget.
 type packer struct {
@@ -141,6 +154,7 @@ type packer struct {
 	other  []Snippet
 	starts map[int]int // index in other -> start line
 	rels   map[string]string
+	heads  map[string]int // headerTokens by path, for the request
 }
 
 type defGroup struct {
@@ -150,7 +164,10 @@ type defGroup struct {
 }
 
 func newPacker(r *Retriever, budget int) *packer {
-	return &packer{r: r, budget: budget, groups: map[string]*defGroup{}, taken: map[*symbols.Def]bool{}, starts: map[int]int{}, rels: map[string]string{}}
+	// Sized for a typical prompt's dozens of definitions in a dozen files:
+	// growing them step by step was most of what packing allocated.
+	return &packer{r: r, budget: budget, groups: make(map[string]*defGroup, 16), taken: make(map[*symbols.Def]bool, 64),
+		starts: map[int]int{}, rels: make(map[string]string, 32), heads: make(map[string]int, 32)}
 }
 
 // defs adds ranked definitions while they fit under limit.
@@ -174,13 +191,13 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 		add = add[:0]
 		cost := 0
 		if g == nil {
-			cost += headerTokens(rel)
+			cost += p.header(rel)
 		}
-		if g == nil || g.lines[2*d.Start] == "" {
+		if g == nil || g.lines[2*int(d.Start)] == "" {
 			cost += d.Cost()
 			i := 0
-			for l := range strings.Lines(d.Sig) {
-				add = append(add, line{2 * (d.Start + i), strings.TrimSuffix(l, "\n")})
+			for l := range strings.Lines(d.Sig()) {
+				add = append(add, line{2 * (int(d.Start) + i), strings.TrimSuffix(l, "\n")})
 				i++
 			}
 		}
@@ -190,15 +207,15 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 				cost += tokens.Line(text) + 1
 			}
 		}
-		if c.Direct && d.Doc != "" {
-			extra(2*d.Start-1, leading(d.Sig)+d.Doc)
+		if c.Direct && d.Doc() != "" {
+			extra(2*int(d.Start)-1, leading(d.Sig())+d.Doc())
 		}
-		if d.Container != "" {
-			for _, ct := range p.r.idx.Named(d.Container) {
+		if d.Container() != "" {
+			for _, ct := range p.r.idx.Named(d.Container()) {
 				if ct.File == d.File && ct.Start < d.Start && d.Start <= ct.End {
-					extra(2*ct.Start, firstLine(ct.Sig))
-					if ct.Closer != "" {
-						extra(2*ct.End, ct.Closer)
+					extra(2*int(ct.Start), firstLine(ct.Sig()))
+					if ct.Closer() != "" {
+						extra(2*int(ct.End), ct.Closer())
 					}
 					break
 				}
@@ -208,7 +225,7 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 			continue // something smaller may still fit
 		}
 		if g == nil {
-			g = &defGroup{path: rel, lines: map[int]string{}}
+			g = &defGroup{path: rel, lines: make(map[int]string, 8)}
 			p.groups[rel] = g
 		}
 		for _, l := range add {
@@ -223,6 +240,17 @@ func (p *packer) defs(cands []symbols.Candidate, limit int) {
 // minDefCost is about the cheapest a definition can be; below it packing
 // stops looking.
 const minDefCost = 4
+
+// header is headerTokens, cached for the request: every candidate of a
+// file not yet in the prompt asks.
+func (p *packer) header(rel string) int {
+	if n, ok := p.heads[rel]; ok {
+		return n
+	}
+	n := headerTokens(rel)
+	p.heads[rel] = n
+	return n
+}
 
 // rel is relPath, cached for the request.
 func (p *packer) rel(path string) string {
@@ -242,7 +270,7 @@ func (p *packer) windows(ws []neighbors.Window, limit int) {
 	limit = min(limit, p.budget)
 	for _, w := range ws {
 		rel := p.r.relPath(w.Path)
-		room := limit - p.used - headerTokens(rel)
+		room := limit - p.used - p.header(rel)
 		if room < 40 {
 			return
 		}
@@ -252,7 +280,7 @@ func (p *packer) windows(ws []neighbors.Window, limit int) {
 		}
 		p.starts[len(p.other)] = w.StartLine
 		p.other = append(p.other, Snippet{Path: rel, Text: text, Score: w.Score, Kind: KindNeighbor})
-		p.used += cost + headerTokens(rel)
+		p.used += cost + p.header(rel)
 	}
 }
 
@@ -274,7 +302,7 @@ func (p *packer) edits(es []editItem, limit int) {
 	limit = min(limit, p.budget)
 	for _, e := range es {
 		rel := p.r.relPath(e.path)
-		room := limit - p.used - headerTokens(rel)
+		room := limit - p.used - p.header(rel)
 		if room < 10 {
 			return
 		}
@@ -284,7 +312,7 @@ func (p *packer) edits(es []editItem, limit int) {
 		}
 		p.starts[len(p.other)] = e.line
 		p.other = append(p.other, Snippet{Path: rel, Text: text, Score: 1, Kind: KindEdit})
-		p.used += cost + headerTokens(rel)
+		p.used += cost + p.header(rel)
 	}
 }
 
@@ -363,20 +391,29 @@ func (r *Retriever) recentEdits(path, text string, local [2]int) []editItem {
 
 // byValue orders candidates by score for the tokens, stably.
 func byValue(cands []symbols.Candidate) []symbols.Candidate {
-	type keyed struct {
-		c symbols.Candidate
-		v float64
-	}
-	ks := make([]keyed, len(cands))
-	for i, c := range cands {
-		ks[i] = keyed{c, c.Score / math.Sqrt(float64(c.Def.Cost()))}
+	bp := keyedBufs.Get().(*[]keyed)
+	ks := (*bp)[:0]
+	for _, c := range cands {
+		ks = append(ks, keyed{c, c.Score / math.Sqrt(float64(c.Def.Cost()))})
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(b.v, a.v) })
 	for i := range ks {
 		cands[i] = ks[i].c
 	}
+	clear(ks) // no Def kept alive by the pool
+	*bp = ks[:0]
+	keyedBufs.Put(bp)
 	return cands
 }
+
+type keyed struct {
+	c symbols.Candidate
+	v float64
+}
+
+// keyedBufs are byValue's scratch space, reused: hundreds of candidates
+// per request.
+var keyedBufs = sync.Pool{New: func() any { return new([]keyed) }}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -180,6 +180,9 @@ func (r *Retriever) FileChanged(path string) { r.enqueue(path) }
 func (r *Retriever) FileDeleted(path string) { r.enqueue(path) }
 
 func (r *Retriever) enqueue(path string) {
+	// At once, not by the updater: the next request must not use the
+	// rules of an ignore file that was just changed.
+	r.files.IgnoreFileChanged(path)
 	r.mu.Lock()
 	if !r.closed {
 		r.pending[path] = true

@@ -226,3 +226,38 @@ func TestIncremental(t *testing.T) {
 		t.Error("FileChanged never indexed c.go")
 	}
 }
+
+// TestIgnoreFileChangeIsSeenAtOnce: after FileChanged of an .inklingignore
+// (what didSave and didChangeWatchedFiles call), the very next Excluded
+// uses the new rules, without waiting for the background updater.
+func TestIgnoreFileChangeIsSeenAtOnce(t *testing.T) {
+	root := t.TempDir()
+	ign := filepath.Join(root, workspace.IgnoreFile)
+	src := filepath.Join(root, "plan.go")
+	for p, s := range map[string]string{ign: "other.go\n", src: "package p\n"} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := New(workspace.New(root), Options{})
+	defer r.Close()
+	r.IndexRoots([]string{root})
+	r.WaitIndexed()
+	if r.Excluded(src) {
+		t.Fatal("plan.go excluded before the change")
+	}
+	if err := os.WriteFile(ign, []byte("plan.go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.FileChanged(ign)
+	if !r.Excluded(src) {
+		t.Fatal("plan.go not excluded right after .inklingignore changed")
+	}
+	if err := os.Remove(ign); err != nil {
+		t.Fatal(err)
+	}
+	r.FileDeleted(ign)
+	if r.Excluded(src) {
+		t.Fatal("plan.go still excluded after .inklingignore was deleted")
+	}
+}

@@ -50,27 +50,47 @@ func (k Kind) String() string {
 // isType reports whether definitions of this kind have members.
 func (k Kind) isType() bool { return k == Type || k == Class || k == Interface }
 
-// Def is one definition. Its strings are copies: a Def never keeps a file's
-// text alive.
+// Def is one definition. Its strings are in its File's text, a copy of
+// the parts of the source the index keeps: a Def never keeps a file's
+// whole text alive, and holds no pointer but its File, so that the
+// collector has little to mark in an index of hundreds of thousands.
 type Def struct {
-	Name        string
+	File *File
+
+	name, sig, closer, doc, container span
+
+	Line        int32 // zero-based line of the name
+	Start       int32 // zero-based first line of Sig
+	End         int32 // zero-based last line of the whole definition
+	cost        int32 // token cost of Sig, memoised by the resolver (0 = not yet)
 	Kind        Kind
-	Line        int    // zero-based line of the name
-	Start       int    // zero-based first line of Sig
-	End         int    // zero-based last line of the whole definition
-	Sig         string // the signature as it appears in the source, whole lines, no body
-	Closer      string // for a type shown by its header: the line that closes it ("}"), else ""
-	Doc         string // first line of the doc comment, as written, or ""
-	Container   string // the type or class this is a member of, or ""
 	Exported    bool
 	InInterface bool // a method of an interface (its Container)
-	File        *File
-
-	cost int32 // token cost of Sig, memoised by the resolver (0 = not yet)
 }
 
+// span is a string in a File's text.
+type span struct{ at, n uint32 }
+
+func (d *Def) str(s span) string { return d.File.text[s.at : s.at+s.n] }
+
+// Name is the defined name.
+func (d *Def) Name() string { return d.str(d.name) }
+
+// Sig is the signature as it appears in the source, whole lines, no body.
+func (d *Def) Sig() string { return d.str(d.sig) }
+
+// Closer is, for a type shown by its header, the line that closes it
+// ("}"), else "".
+func (d *Def) Closer() string { return d.str(d.closer) }
+
+// Doc is the first line of the doc comment, as written, or "".
+func (d *Def) Doc() string { return d.str(d.doc) }
+
+// Container is the type or class this is a member of, or "".
+func (d *Def) Container() string { return d.str(d.container) }
+
 // SigLines is the number of lines Sig spans.
-func (d *Def) SigLines() int { return strings.Count(d.Sig, "\n") + 1 }
+func (d *Def) SigLines() int { return strings.Count(d.Sig(), "\n") + 1 }
 
 // Import is one import of a file: its path as written, and the local name
 // it binds when the syntax gives one.
@@ -90,6 +110,10 @@ type File struct {
 	Test       bool     // a test file, by its name: its definitions are no other code's API
 	Refs       []uint32 // hashes of the names the file uses, sorted (see refsOf)
 
+	text     string  // the strings of Defs (see pack)
+	byName   []int32 // indexes of Defs by name, then source order (see sortFile)
+	byMember []int32 // indexes of the Defs with a Container, by it
+
 	gone atomic.Bool // replaced or removed: its entries in the index's lists are stale
 }
 
@@ -104,6 +128,9 @@ const (
 
 // Extract parses src and collects its definitions and imports. tree may be
 // nil, in which case src is parsed here; a tree passed in is only read.
+// Go is read with go/parser, several times cheaper than a tree-sitter parse
+// and tags query, and no cgo; a Go file it cannot parse is read with
+// tree-sitter, which recovers from errors better.
 func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitter.Tree) *File {
 	f := &File{Path: path, Dir: filepath.Dir(path), Test: IsTestPath(path)}
 	if lang == nil {
@@ -111,32 +138,60 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 	}
 	f.LanguageID = lang.ID
 	f.Refs = refsOf(src)
+	if lang.ID == "go" {
+		if raws, ok := goRaws(f, src); ok {
+			build(f, lang.ID, raws, nil, src)
+			return f
+		}
+	}
+	extractTree(f, lang, src, tree)
+	return f
+}
+
+// rawDef is one definition as a tags query or go/ast finds it, before
+// its container and signature are worked out.
+type rawDef struct {
+	name, recv string
+	kind       Kind
+	start, end uint32 // byte range of the defining node
+	nameRow    int    // zero-based rows of the name, and of the node's first and last line
+	startRow   int
+	endRow     int
+	bodyRow    int              // row of the body of a function, method, class or module; -1 if none
+	bodyCol    int              // its byte column
+	node       *treesitter.Node // tree-sitter only (Python's docstring), else nil
+}
+
+// impl is a Rust impl block: the methods inside are its type's.
+type impl struct {
+	start, end uint32
+	recv       string
+}
+
+// extractTree fills f from tree-sitter's tags query.
+func extractTree(f *File, lang *treesitter.Language, src []byte, tree *treesitter.Tree) {
 	q, err := treesitter.TagsQuery(lang)
 	if q == nil || err != nil {
-		return f
+		return
 	}
 	if tree == nil {
 		t, err := treesitter.Parse(lang, src)
 		if err != nil {
-			return f
+			return
 		}
 		defer t.Close()
 		tree = t
 	}
-	type rawDef struct {
+	type match struct {
 		name, recv string
 		kind       Kind
 		node       *treesitter.Node
 		nameNode   *treesitter.Node
 	}
-	type impl struct {
-		start, end uint32
-		recv       string
-	}
-	var raws []rawDef
+	var found []match
 	var impls []impl
 	q.Matches(tree.Root(), src, 0, 0, func(m treesitter.Match) bool {
-		var r rawDef
+		var r match
 		var imp Import
 		var isImport, isImpl bool
 		var implNode *treesitter.Node
@@ -169,27 +224,54 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 		case isImpl:
 			impls = append(impls, impl{implNode.StartByte(), implNode.EndByte(), r.recv})
 		case r.node != nil && r.name != "":
-			raws = append(raws, r)
+			found = append(found, r)
 		}
 		return true
 	})
-	sort.SliceStable(raws, func(i, j int) bool { return raws[i].node.StartByte() < raws[j].node.StartByte() })
+	raws := make([]rawDef, len(found))
+	for i, m := range found {
+		// The statement around a definition that starts on its line (Go's
+		// type_declaration, an export statement) would give the same row:
+		// rows are all the rest needs of the node.
+		r := rawDef{
+			name: m.name, recv: m.recv, kind: m.kind,
+			start: m.node.StartByte(), end: m.node.EndByte(),
+			nameRow: int(m.nameNode.StartPoint().Row), startRow: int(m.node.StartPoint().Row), endRow: int(m.node.EndPoint().Row),
+			bodyRow: -1, node: m.node,
+		}
+		switch m.kind {
+		case Function, Method, Class, Module:
+			if body := m.node.ChildByFieldName("body"); body != nil {
+				p := body.StartPoint()
+				r.bodyRow, r.bodyCol = int(p.Row), int(p.Column)
+			}
+		}
+		raws[i] = r
+	}
+	build(f, lang.ID, raws, impls, src)
+}
+
+// build works out the definitions of f from the raw ones: which are
+// locals, what contains what, signatures and doc lines.
+func build(f *File, langID string, raws []rawDef, impls []impl, src []byte) {
+	sort.SliceStable(raws, func(i, j int) bool { return raws[i].start < raws[j].start })
 
 	lines := newLines(src)
 	type open struct {
 		end  uint32
 		kind Kind
 		name string
-		idx  int // index in f.Defs, -1 for a function scope
+		idx  int // index in defs, -1 for a function scope
 	}
 	var stack []open
 	parents := make([]int, 0, len(raws))
 	endRows := make([]int, 0, len(raws))
+	defs := make([]draft, 0, len(raws))
 	for i, r := range raws {
-		if i > 0 && raws[i-1].name == r.name && raws[i-1].node.StartByte() == r.node.StartByte() {
+		if i > 0 && raws[i-1].name == r.name && raws[i-1].start == r.start {
 			continue
 		}
-		start, end := r.node.StartByte(), r.node.EndByte()
+		start, end := r.start, r.end
 		for len(stack) > 0 && stack[len(stack)-1].end <= start {
 			stack = stack[:len(stack)-1]
 		}
@@ -228,19 +310,16 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 				}
 			}
 		}
-		d := Def{Name: r.name, Kind: kind, Container: container, File: f}
-		d.Line = int(r.nameNode.StartPoint().Row)
-		d.End = int(r.node.EndPoint().Row)
-		outer := outerNode(r.node)
-		d.Start = int(outer.StartPoint().Row)
-		sigEnd := int(r.node.EndPoint().Row)
+		d := draft{Name: r.name, Kind: kind, Container: container}
+		dStart := r.startRow
+		sigEnd := r.endRow
 		max := maxValueLines
 		switch {
 		case kind == Function || kind == Method || kind == Class || kind == Module:
 			max = maxFuncLines
-			if body := r.node.ChildByFieldName("body"); body != nil {
-				sigEnd = int(body.StartPoint().Row)
-				if sigEnd > d.Start && strings.TrimSpace(lines.span(sigEnd, sigEnd)[:body.StartPoint().Column]) == "" {
+			if r.bodyRow >= 0 {
+				sigEnd = r.bodyRow
+				if sigEnd > dStart && strings.TrimSpace(lines.span(sigEnd, sigEnd)[:r.bodyCol]) == "" {
 					sigEnd-- // the body starts a line of its own (Python)
 				}
 				if kind == Class || kind == Module {
@@ -250,30 +329,31 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 		case kind.isType():
 			max = maxTypeLines
 		}
-		if sigEnd-d.Start+1 > max {
-			sigEnd = d.Start + max - 1
+		if sigEnd-dStart+1 > max {
+			sigEnd = dStart + max - 1
 		}
-		d.Sig = lines.span(d.Start, sigEnd)
+		d.Sig = lines.span(dStart, sigEnd)
 		if kind == Function || kind == Method || kind == Class {
 			d.Sig = trimOpener(d.Sig)
 		}
-		d.Doc = docLine(lang.ID, outer, r.node, lines, src)
-		d.Exported = exported(lang.ID, d.Name, outer)
+		d.Doc = docLine(langID, dStart, r.node, lines, src)
+		d.Exported = exported(langID, d.Name)
 		if inFunc && kind == Field {
 			// self.x = ...: the assignment is not a declaration line worth
 			// showing in full; keep it short.
-			d.Sig = lines.span(d.Line, d.Line)
-			d.Start = d.Line
+			d.Sig = lines.span(r.nameRow, r.nameRow)
+			dStart = r.nameRow
 		}
 		if parent >= 0 && kind == Method {
-			pd := &f.Defs[parent]
-			d.InInterface = pd.Kind == Interface || strings.Contains(strings.SplitN(pd.Sig, "\n", 2)[0], "interface")
+			pd := &defs[parent]
+			d.InInterface = pd.Kind == Interface || strings.Contains(firstLine(pd.Sig), "interface")
 		}
-		f.Defs = append(f.Defs, d)
+		d.Line, d.Start, d.End = int32(r.nameRow), int32(dStart), int32(r.endRow)
+		defs = append(defs, d)
 		parents = append(parents, parent)
-		endRows = append(endRows, int(r.node.EndPoint().Row))
+		endRows = append(endRows, r.endRow)
 		if kind.isType() || kind == Function || kind == Method || kind == Module {
-			idx := len(f.Defs) - 1
+			idx := len(defs) - 1
 			if kind == Module {
 				idx = -1
 			}
@@ -288,19 +368,19 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 			continue
 		}
 		if _, ok := firstMember[p]; !ok {
-			firstMember[p] = f.Defs[i].Start
+			firstMember[p] = int(defs[i].Start)
 		}
 	}
 	for p, first := range firstMember {
-		d := &f.Defs[p]
-		end := first - 1
-		if end-d.Start+1 > maxHeaderLines {
-			end = d.Start + maxHeaderLines - 1
+		d := &defs[p]
+		start, end := int(d.Start), first-1
+		if end-start+1 > maxHeaderLines {
+			end = start + maxHeaderLines - 1
 		}
-		if end < d.Start {
-			end = d.Start
+		if end < start {
+			end = start
 		}
-		d.Sig = lines.span(d.Start, end)
+		d.Sig = lines.span(start, end)
 		if last := lines.span(endRows[p], endRows[p]); endRows[p] > end {
 			if t := strings.TrimSpace(last); t == "}" || t == "};" || t == ")" || t == "end" {
 				d.Closer = last
@@ -309,8 +389,8 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 	}
 	// Dedupe members assigned more than once (self.x in several methods).
 	seen := map[[2]string]bool{}
-	out := f.Defs[:0]
-	for _, d := range f.Defs {
+	out := defs[:0]
+	for _, d := range defs {
 		if d.Kind == Field && d.Container != "" {
 			k := [2]string{d.Container, d.Name}
 			if seen[k] {
@@ -320,10 +400,78 @@ func Extract(lang *treesitter.Language, path string, src []byte, tree *treesitte
 		}
 		out = append(out, d)
 	}
-	// An exact-size copy: append's spare capacity, kept for the life of
-	// the index, was a fifth of its heap.
-	f.Defs = append(make([]Def, 0, len(out)), out...)
-	return f
+	f.Defs = pack(f, out)
+}
+
+// draft is a Def being built, with its strings as substrings of the
+// file's text.
+type draft struct {
+	Name, Sig, Closer, Doc, Container string
+	Line, Start, End                  int32
+	Kind                              Kind
+	Exported, InInterface             bool
+}
+
+// pack makes the Defs of a file from its drafts: their strings are copied
+// into one string, f's text, and each Def holds offsets into it. A Def
+// then holds one pointer, to its File, instead of six: the index is most of
+// the heap, and the collector's time marking it, on every cycle, was the
+// tail latency of requests. A name is found in its signature, and a
+// container among the names, where they can be, rather than copied.
+func pack(f *File, drafts []draft) []Def {
+	// The exact size: spare capacity would be kept with the text.
+	n := 0
+	named := make(map[string]bool, len(drafts))
+	for i := range drafts {
+		d := &drafts[i]
+		n += len(d.Sig) + len(d.Doc) + len(d.Closer)
+		if !strings.Contains(d.Sig, d.Name) {
+			n += len(d.Name)
+		}
+		named[d.Name] = true
+	}
+	for i := range drafts {
+		if c := drafts[i].Container; c != "" && !named[c] {
+			n += len(c)
+			named[c] = true
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	put := func(s string) span {
+		at := uint32(b.Len())
+		b.WriteString(s)
+		return span{at, uint32(len(s))}
+	}
+	defs := make([]Def, len(drafts))
+	names := map[string]span{}
+	for i := range drafts {
+		dr, d := &drafts[i], &defs[i]
+		*d = Def{File: f, Line: dr.Line, Start: dr.Start, End: dr.End, Kind: dr.Kind, Exported: dr.Exported, InInterface: dr.InInterface}
+		d.sig = put(dr.Sig)
+		d.doc = put(dr.Doc)
+		d.closer = put(dr.Closer)
+		if j := strings.Index(dr.Sig, dr.Name); j >= 0 {
+			d.name = span{d.sig.at + uint32(j), uint32(len(dr.Name))}
+		} else {
+			d.name = put(dr.Name)
+		}
+		if _, ok := names[dr.Name]; !ok {
+			names[dr.Name] = d.name
+		}
+	}
+	for i := range drafts {
+		if c := drafts[i].Container; c != "" {
+			at, ok := names[c]
+			if !ok {
+				at = put(c)
+				names[c] = at
+			}
+			defs[i].container = at
+		}
+	}
+	f.text = b.String()
+	return defs
 }
 
 // trimOpener drops the brace that opens a body that is not shown.
@@ -335,32 +483,13 @@ func trimOpener(sig string) string {
 	return s
 }
 
-// outerNode climbs from a definition to the statement that holds it when
-// that statement starts on the same line: Go's type_declaration around a
-// type_spec, an export statement, a decorated definition. Doc comments
-// precede that statement.
-func outerNode(n *treesitter.Node) *treesitter.Node {
-	row := n.StartPoint().Row
-	for {
-		p := n.Parent()
-		if p == nil || p.Parent() == nil || p.StartPoint().Row != row {
-			return n
-		}
-		switch p.Type() {
-		case "type_declaration", "const_declaration", "var_declaration", "export_statement", "decorated_definition",
-			"lexical_declaration", "variable_declaration", "ambient_declaration", "declaration", "field_declaration",
-			"expression_statement", "template_declaration":
-			n = p
-		default:
-			return n
-		}
-	}
-}
-
 // docLine is the first line of the comment just above a definition, or of
 // a Python docstring.
-func docLine(langID string, outer, node *treesitter.Node, ls lines, src []byte) string {
+func docLine(langID string, row int, node *treesitter.Node, ls lines, src []byte) string {
 	if langID == "python" {
+		if node == nil {
+			return ""
+		}
 		body := node.ChildByFieldName("body")
 		if body == nil || body.NamedChildCount() == 0 {
 			return ""
@@ -378,7 +507,7 @@ func docLine(langID string, outer, node *treesitter.Node, ls lines, src []byte) 
 	// Read from the text, not the tree: a node's previous sibling is found
 	// by walking its parent's children from the first, which made doc
 	// lines a tenth of indexing.
-	r := int(outer.StartPoint().Row)
+	r := row
 	if r == 0 || ls.blank(r-1) {
 		return ""
 	}
@@ -417,7 +546,7 @@ func isLineComment(langID, l string) bool {
 	return strings.HasPrefix(l, "//")
 }
 
-func exported(langID, name string, outer *treesitter.Node) bool {
+func exported(langID, name string) bool {
 	switch langID {
 	case "go":
 		r, _ := utf8.DecodeRuneInString(name)
@@ -431,6 +560,7 @@ func exported(langID, name string, outer *treesitter.Node) bool {
 // lines indexes a source by line.
 type lines struct {
 	src    []byte
+	text   string // src, once: spans are substrings of it, copied by pack
 	starts []int
 }
 
@@ -441,7 +571,7 @@ func newLines(src []byte) lines {
 			starts = append(starts, i+1)
 		}
 	}
-	return lines{src, starts}
+	return lines{src, string(src), starts}
 }
 
 // blank reports whether a line holds only white space.
@@ -456,7 +586,7 @@ func (l lines) blank(row int) bool {
 	return len(bytes.TrimSpace(l.src[l.starts[row]:end])) == 0
 }
 
-// span is lines [from, to] as a new string, without the final newline.
+// span is lines [from, to], without the final newline.
 func (l lines) span(from, to int) string {
 	if from >= len(l.starts) {
 		return ""
@@ -468,8 +598,7 @@ func (l lines) span(from, to int) string {
 	if to+1 < len(l.starts) {
 		end = l.starts[to+1] - 1
 	}
-	s := string(l.src[l.starts[from]:end])
-	return strings.TrimRight(s, "\r")
+	return strings.TrimRight(l.text[l.starts[from]:end], "\r")
 }
 
 // IsTestPath reports whether a path names a test file by the conventions

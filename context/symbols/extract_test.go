@@ -28,10 +28,10 @@ func TestDocLine(t *testing.T) {
 		f := Extract(l, c.path, []byte(c.src), nil)
 		found := false
 		for _, d := range f.Defs {
-			if d.Name == c.name {
+			if d.Name() == c.name {
 				found = true
-				if d.Doc != c.want {
-					t.Errorf("%s %q: Doc of %s = %q, want %q", c.id, c.src, c.name, d.Doc, c.want)
+				if d.Doc() != c.want {
+					t.Errorf("%s %q: Doc of %s = %q, want %q", c.id, c.src, c.name, d.Doc(), c.want)
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package symbols
 import (
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -16,11 +17,10 @@ type Index struct {
 	files       map[string]*File
 	byName      defMap[string]
 	byDir       map[string][]*File
-	byContainer defMap[dirName]
-	modules     map[string]string // Go module path -> its folder
-	byDirName   defMap[dirName]   // folder and name -> definitions
-	types       defMap[string]    // name -> type, class and interface definitions
-	ifaceMethod defMap[string]    // method name -> interface methods of that name
+	dirs        map[string]*dirIndex // folder -> its definitions by name, built on first use
+	modules     map[string]string    // Go module path -> its folder
+	types       defMap[string]       // name -> type, class and interface definitions
+	ifaceMethod defMap[string]       // method name -> interface methods of that name
 }
 
 // NewIndex returns an empty index.
@@ -29,9 +29,8 @@ func NewIndex() *Index {
 		files:       map[string]*File{},
 		byName:      defMap[string]{},
 		byDir:       map[string][]*File{},
-		byContainer: defMap[dirName]{},
+		dirs:        map[string]*dirIndex{},
 		modules:     map[string]string{},
-		byDirName:   defMap[dirName]{},
 		types:       defMap[string]{},
 		ifaceMethod: defMap[string]{},
 	}
@@ -50,11 +49,6 @@ type defList struct {
 const maxStale = 32
 
 type defMap[K comparable] map[K]defList
-
-// dirName keys a name within a folder. Its strings are the File's Dir and
-// the Def's Name: no concatenated key is allocated per definition or per
-// lookup.
-type dirName struct{ dir, name string }
 
 // add appends d under k. Appending past a reader's length is safe.
 func (m defMap[K]) add(k K, d *Def) {
@@ -137,23 +131,23 @@ func (x *Index) SetModule(path, dir string) {
 
 // Update adds f, replacing any earlier version of its path.
 func (x *Index) Update(f *File) {
+	sortFile(f)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.removeLocked(f.Path)
 	x.files[f.Path] = f
 	x.byDir[f.Dir] = append(x.byDir[f.Dir], f)
+	if di := x.dirs[f.Dir]; di != nil {
+		x.dirs[f.Dir] = di.with(f)
+	}
 	for i := range f.Defs {
 		d := &f.Defs[i]
-		x.byName.add(d.Name, d)
-		x.byDirName.add(dirName{f.Dir, d.Name}, d)
+		x.byName.add(d.Name(), d)
 		if d.Kind.isType() {
-			x.types.add(d.Name, d)
+			x.types.add(d.Name(), d)
 		}
 		if d.InInterface {
-			x.ifaceMethod.add(d.Name, d)
-		}
-		if d.Container != "" {
-			x.byContainer.add(dirName{f.Dir, d.Container}, d)
+			x.ifaceMethod.add(d.Name(), d)
 		}
 	}
 }
@@ -171,30 +165,158 @@ func (x *Index) removeLocked(path string) {
 		return
 	}
 	delete(x.files, path)
+	if di := x.dirs[old.Dir]; di != nil {
+		x.dirs[old.Dir] = di.without(old)
+	}
 	x.byDir[old.Dir] = without(x.byDir[old.Dir], old)
 	if len(x.byDir[old.Dir]) == 0 {
 		delete(x.byDir, old.Dir)
+		delete(x.dirs, old.Dir)
 	}
 	old.gone.Store(true)
 	for i := range old.Defs {
 		d := &old.Defs[i]
-		x.byName.drop(d.Name)
-		x.byDirName.drop(dirName{old.Dir, d.Name})
-		if d.Container != "" {
-			x.byContainer.drop(dirName{old.Dir, d.Container})
-		}
+		x.byName.drop(d.Name())
 		if d.Kind.isType() {
-			x.types.drop(d.Name)
+			x.types.drop(d.Name())
 		}
 		if d.InInterface {
-			x.ifaceMethod.drop(d.Name)
+			x.ifaceMethod.drop(d.Name())
 		}
 	}
 }
 
 // NamedIn returns the definitions of a name in one folder.
 func (x *Index) NamedIn(dir, name string) []*Def {
-	return lookup(x, &x.byDirName, dirName{dir, name})
+	di := x.dirIndex(dir)
+	if di == nil {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(di.byName, name, func(d *Def, name string) int { return strings.Compare(d.Name(), name) })
+	j := i
+	for j < len(di.byName) && di.byName[j].Name() == name {
+		j++
+	}
+	return di.byName[i:j:j]
+}
+
+// dirIndex is a folder's definitions sorted by name and its members by
+// container: one search per folder, where a request asks for members and
+// names in the same folders hundreds of times. It is built on first use
+// and dropped when a file of the folder changes. Only folders a request
+// looked into have one.
+type dirIndex struct {
+	byName   []*Def // by name, then file and source order
+	byMember []*Def // definitions with a container, by it
+}
+
+// without is di less the definitions of f, in a new dirIndex: readers may
+// hold the old one.
+func (di *dirIndex) without(f *File) *dirIndex {
+	keep := func(d *Def) bool { return d.File != f }
+	return &dirIndex{
+		byName:   slices.Collect(filterDefs(di.byName, keep)),
+		byMember: slices.Collect(filterDefs(di.byMember, keep)),
+	}
+}
+
+// with is di plus the definitions of f, the folder's newest file, merged
+// in order: after a save, one merge instead of sorting the whole folder on
+// the next request. f's definitions come after the others of the same
+// key, as f comes last in the folder's files.
+func (di *dirIndex) with(f *File) *dirIndex {
+	return &dirIndex{
+		byName:   mergeDefs(di.byName, f, f.byName, (*Def).Name),
+		byMember: mergeDefs(di.byMember, f, f.byMember, (*Def).Container),
+	}
+}
+
+func filterDefs(s []*Def, keep func(*Def) bool) func(func(*Def) bool) {
+	return func(yield func(*Def) bool) {
+		for _, d := range s {
+			if keep(d) && !yield(d) {
+				return
+			}
+		}
+	}
+}
+
+// mergeDefs merges a sorted list with f's definitions in order (indexes
+// into f.Defs, sorted by the same key), the list first among equals.
+func mergeDefs(a []*Def, f *File, order []int32, key func(*Def) string) []*Def {
+	out := make([]*Def, 0, len(a)+len(order))
+	i, j := 0, 0
+	for i < len(a) && j < len(order) {
+		b := &f.Defs[order[j]]
+		if strings.Compare(key(b), key(a[i])) < 0 {
+			out = append(out, b)
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	for ; j < len(order); j++ {
+		out = append(out, &f.Defs[order[j]])
+	}
+	return out
+}
+
+func (x *Index) dirIndex(dir string) *dirIndex {
+	x.mu.RLock()
+	di, files := x.dirs[dir], x.byDir[dir]
+	x.mu.RUnlock()
+	if di != nil || len(files) == 0 {
+		return di
+	}
+	di = &dirIndex{}
+	for _, f := range files {
+		for _, i := range f.byName {
+			di.byName = append(di.byName, &f.Defs[i])
+		}
+		for _, i := range f.byMember {
+			di.byMember = append(di.byMember, &f.Defs[i])
+		}
+	}
+	// Each file's part is sorted already; a stable sort keeps file order
+	// among equal keys.
+	slices.SortStableFunc(di.byName, func(a, b *Def) int { return strings.Compare(a.Name(), b.Name()) })
+	slices.SortStableFunc(di.byMember, func(a, b *Def) int { return strings.Compare(a.Container(), b.Container()) })
+	x.mu.Lock()
+	// Kept only if the folder did not change meanwhile: a change makes a
+	// new slice of its files (or a longer one).
+	if cur := x.byDir[dir]; len(cur) == len(files) && &cur[0] == &files[0] {
+		x.dirs[dir] = di
+	}
+	x.mu.Unlock()
+	return di
+}
+
+// sortFile orders f's definitions by name and by container for NamedIn
+// and Members. A search of each file of a folder costs a request little,
+// and keeps two maps with an entry per definition out of the heap: they
+// were a third of it.
+func sortFile(f *File) {
+	if f.byName != nil || len(f.Defs) == 0 {
+		return
+	}
+	f.byName = make([]int32, len(f.Defs))
+	n := 0
+	for i := range f.Defs {
+		f.byName[i] = int32(i)
+		if f.Defs[i].Container() != "" {
+			n++
+		}
+	}
+	slices.SortStableFunc(f.byName, func(a, b int32) int { return strings.Compare(f.Defs[a].Name(), f.Defs[b].Name()) })
+	f.byMember = make([]int32, 0, n)
+	for i := range f.Defs {
+		if f.Defs[i].Container() != "" {
+			f.byMember = append(f.byMember, int32(i))
+		}
+	}
+	slices.SortStableFunc(f.byMember, func(a, b int32) int { return strings.Compare(f.Defs[a].Container(), f.Defs[b].Container()) })
 }
 
 // Types returns the type, class and interface definitions of a name.
@@ -251,7 +373,22 @@ func (x *Index) Named(name string) []*Def {
 // Members returns the members of the types or classes called container
 // defined in a folder.
 func (x *Index) Members(dir, container string) []*Def {
-	return lookup(x, &x.byContainer, dirName{dir, container})
+	var out []*Def
+	x.eachMember(dir, container, func(d *Def) { out = append(out, d) })
+	return out
+}
+
+// eachMember calls fn with each member of the types or classes called
+// container defined in a folder.
+func (x *Index) eachMember(dir, container string, fn func(*Def)) {
+	di := x.dirIndex(dir)
+	if di == nil {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(di.byMember, container, func(d *Def, c string) int { return strings.Compare(d.Container(), c) })
+	for ; i < len(di.byMember) && di.byMember[i].Container() == container; i++ {
+		fn(di.byMember[i])
+	}
 }
 
 // Dir returns the files of a folder.

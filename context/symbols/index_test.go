@@ -2,6 +2,7 @@ package symbols
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -14,13 +15,11 @@ import (
 // file builds an indexed Go file of one type with the given methods.
 func file(path, typ string, methods ...string) *File {
 	f := &File{Path: path, Dir: filepath.Dir(path), LanguageID: "go"}
-	f.Defs = append(f.Defs, Def{Name: typ, Kind: Type})
+	ds := []draft{{Name: typ, Kind: Type}}
 	for _, m := range methods {
-		f.Defs = append(f.Defs, Def{Name: m, Kind: Method, Container: typ})
+		ds = append(ds, draft{Name: m, Kind: Method, Container: typ})
 	}
-	for i := range f.Defs {
-		f.Defs[i].File = f
-	}
+	f.Defs = pack(f, ds)
 	return f
 }
 
@@ -28,7 +27,7 @@ func file(path, typ string, methods ...string) *File {
 func where(defs []*Def) []string {
 	var out []string
 	for _, d := range defs {
-		out = append(out, d.File.Path+":"+d.Name)
+		out = append(out, d.File.Path+":"+d.Name())
 	}
 	sort.Strings(out)
 	return out
@@ -41,6 +40,14 @@ func TestIndexUpdateRemove(t *testing.T) {
 	}
 	held := x.Named("String") // a reader keeps this across the changes below
 	heldCopy := append([]*Def(nil), held...)
+	// The folder's name and member index, built now, must follow the
+	// changes below.
+	if got := where(x.NamedIn("/w/p", "Close")); len(got) != 5 {
+		t.Fatalf("NamedIn(Close) before the changes = %v", got)
+	}
+	if got := where(x.Members("/w/p", "T2")); !cmp.Equal(got, []string{"/w/p/f2.go:Close", "/w/p/f2.go:String"}) {
+		t.Fatalf("Members(T2) before the changes = %v", got)
+	}
 
 	// Replace f2 with a version that drops Close and adds Reset, remove f4.
 	x.Update(file("/w/p/f2.go", "T2", "String", "Reset"))
@@ -141,7 +148,63 @@ func TestWarmCosts(t *testing.T) {
 		want := p != "/w/c/c.go"
 		for _, d := range x.File(p).Defs {
 			if got := d.cost > 0; got != want {
-				t.Errorf("%s %s: cost memoised = %v, want %v", p, d.Name, got, want)
+				t.Errorf("%s %s: cost memoised = %v, want %v", p, d.Name(), got, want)
+			}
+		}
+	}
+}
+
+// TestDirIndexFollowsChanges: a folder's name and member index, kept up to
+// date by merging at each Update and Remove, stays what building it afresh
+// gives, order included, through random changes.
+func TestDirIndexFollowsChanges(t *testing.T) {
+	x := NewIndex()
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"String", "Close", "Reset", "Len", "A", "Z"}
+	randFile := func(path string) *File {
+		var ms []string
+		for _, n := range names {
+			if rng.IntN(2) == 0 {
+				ms = append(ms, n)
+			}
+		}
+		return file(path, names[rng.IntN(len(names))], ms...)
+	}
+	dirs := []string{"/w/a", "/w/b"}
+	show := func(ds []*Def) []string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.File.Path+":"+d.Name()+"/"+d.Container())
+		}
+		return out
+	}
+	for step := 0; step < 300; step++ {
+		p := fmt.Sprintf("%s/f%d.go", dirs[rng.IntN(2)], rng.IntN(6))
+		if rng.IntN(4) == 0 {
+			x.Remove(p)
+		} else {
+			x.Update(randFile(p))
+		}
+		for _, dir := range dirs {
+			x.NamedIn(dir, "String") // builds the folder's index when it has none
+			x.mu.RLock()
+			kept := x.dirs[dir]
+			x.mu.RUnlock()
+			x.mu.Lock()
+			delete(x.dirs, dir)
+			x.mu.Unlock()
+			fresh := x.dirIndex(dir)
+			if kept == nil || fresh == nil {
+				if (kept == nil) != (fresh == nil) {
+					t.Fatalf("step %d %s: kept %v, fresh %v", step, dir, kept, fresh)
+				}
+				continue
+			}
+			if d := cmp.Diff(show(fresh.byName), show(kept.byName)); d != "" {
+				t.Fatalf("step %d %s: byName (-fresh +kept):\n%s", step, dir, d)
+			}
+			if d := cmp.Diff(show(fresh.byMember), show(kept.byMember)); d != "" {
+				t.Fatalf("step %d %s: byMember (-fresh +kept):\n%s", step, dir, d)
 			}
 		}
 	}

@@ -166,11 +166,11 @@ func enclosing(q Query, self *File, cursorLine int) enclosingFunc {
 	}
 	for i := range self.Defs {
 		d := &self.Defs[i]
-		if d.Start > cursorLine {
+		if int(d.Start) > cursorLine {
 			break
 		}
 		if d.Kind == Function || d.Kind == Method {
-			e.sig, e.self = d.Sig, d.Container
+			e.sig, e.self = d.Sig(), d.Container()
 		}
 	}
 	return e
@@ -205,16 +205,6 @@ func isIdentStart(c byte) bool {
 func isIdentByte(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
 
 type nameSet map[string]bool
-
-func identSet(s string) nameSet {
-	m := nameSet{}
-	m.addAll(s)
-	return m
-}
-
-func (m nameSet) addAll(s string) {
-	eachIdent(s, func(id string, _ int) { m[id] = true })
-}
 
 // splitWords splits an identifier into lower-case words at case changes and
 // underscores: "newJSONEncoder" -> new, json, encoder.

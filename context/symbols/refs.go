@@ -37,6 +37,13 @@ func refsOf(src []byte) []uint32 {
 	return append([]uint32(nil), hs...) // not the oversized scratch array
 }
 
+// appendIdentHashes appends the hashes of the identifiers in s, in the
+// order they appear.
+func appendIdentHashes(hs []uint32, s string) []uint32 {
+	eachIdent(s, func(id string, _ int) { hs = append(hs, hashName(id)) })
+	return hs
+}
+
 // eachIdentBytes is eachIdent over bytes, without making strings.
 func eachIdentBytes(s []byte, fn func(id []byte)) {
 	for i := 0; i < len(s); {

@@ -70,6 +70,12 @@ func closeness(d *Def, path, dir string, imported map[string]bool) float64 {
 // Resolve ranks the definitions the code at the cursor is likely to need,
 // best first, at most limit of them.
 func (x *Index) Resolve(q Query, limit int) []Candidate {
+	return x.ResolveAppend(nil, q, limit)
+}
+
+// ResolveAppend is Resolve, appending to dst: a caller that reuses dst
+// spares a request its largest allocation.
+func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 	if q.Offset > len(q.Text) {
 		q.Offset = len(q.Text)
 	}
@@ -78,8 +84,17 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	cursorLine := strings.Count(q.Text[:q.Offset], "\n")
 	localStart := strings.Count(q.Text[:clamp(q.Local[0], len(q.Text))], "\n")
 	localEnd := localStart + strings.Count(q.Text[clamp(q.Local[0], len(q.Text)):clamp(q.Local[1], len(q.Text))], "\n")
-	visibleNames := identSet(q.Text[clamp(q.Local[0], len(q.Text)):clamp(q.Local[1], len(q.Text))])
-	visibleNames.addAll(q.Text[clamp(q.Offset-2000, len(q.Text)):q.Offset]) // the typing line is always in view
+	buf := resolveBufs.Get().(*resolveBuf)
+	defer resolveBufs.Put(buf)
+	// The names the prompt shows, as a sorted set of hashes: a map of
+	// them was a tenth of what a request allocated. A collision only
+	// lowers one candidate's score.
+	visible := buf.visible[:0]
+	visible = appendIdentHashes(visible, q.Text[clamp(q.Local[0], len(q.Text)):clamp(q.Local[1], len(q.Text))])
+	visible = appendIdentHashes(visible, q.Text[clamp(q.Offset-2000, len(q.Text)):q.Offset]) // the typing line is always in view
+	slices.Sort(visible)
+	visible = slices.Compact(visible)
+	buf.visible = visible
 
 	// Imports: which folders and files this file imports, and by what name.
 	imported := map[string]bool{}
@@ -113,8 +128,6 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	if self != nil {
 		co = x.cooccurring(self.Refs, q.Path, selfTest, []string{dir})
 	}
-	buf := resolveBufs.Get().(*resolveBuf)
-	defer resolveBufs.Put(buf)
 	cands := buf.cands[:0]
 	candAt := buf.at // index in cands
 	clear(candAt)
@@ -129,17 +142,17 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 			}
 			score *= testPenalty
 		}
-		if d.File.Path == q.Path && d.Line >= localStart && d.Line <= localEnd {
+		if d.File.Path == q.Path && int(d.Line) >= localStart && int(d.Line) <= localEnd {
 			return // already in the prompt
 		}
-		if d.File.Path == q.Path && self != nil && d.Line == cursorLine {
+		if d.File.Path == q.Path && self != nil && int(d.Line) == cursorLine {
 			return
 		}
-		if !direct && visibleNames[d.Name] {
+		if !direct && has(visible, hashName(d.Name())) {
 			score *= visiblePenalty
 		}
 		if !direct && co != nil {
-			score *= 1 + wCooccur*co[hashName(d.Name)]
+			score *= 1 + wCooccur*co[hashName(d.Name())]
 		}
 		if i, ok := candAt[d]; ok {
 			// Evidence adds up, with diminishing returns.
@@ -175,12 +188,12 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 			for qual := range near.qualOf[name] {
 				for _, d := range pkgByName[qual] {
 					for _, def := range x.NamedIn(d, name) {
-						if def.Container == "" {
+						if def.Container() == "" {
 							found = true
 							add(def, w*closeness(def, q.Path, dir, imported), true)
 							addType(def, w*0.75)
 							if def.Kind == Function || def.Kind == Var || def.Kind == Constant {
-								for _, t := range x.typesIn(def.Sig, def.Name, def.File.Dir) {
+								for _, t := range x.typesIn(def.Sig(), def.Name(), def.File.Dir) {
 									addType(t, w*0.75*wHop)
 								}
 							}
@@ -201,7 +214,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 			if near.member[name] && !(d.Kind == Method || d.Kind == Field) {
 				continue // x.Name: a method or field, not a top-level Name
 			}
-			if !near.member[name] && d.Container != "" && d.Kind != Method {
+			if !near.member[name] && d.Container() != "" && d.Kind != Method {
 				continue
 			}
 			cl := closeness(d, q.Path, dir, imported)
@@ -209,7 +222,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 			addType(d, w*cl*amb)
 			if d.Kind == Function || d.Kind == Method || d.Kind == Field || d.Kind == Var {
 				// The types in its signature: what it returns or holds.
-				for _, t := range x.typesIn(d.Sig, d.Name, d.File.Dir) {
+				for _, t := range x.typesIn(d.Sig(), d.Name(), d.File.Dir) {
 					addType(t, w*cl*amb*wHop)
 				}
 			}
@@ -236,7 +249,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 			for _, d := range dirs {
 				x.eachTopLevel(d, func(def *Def) {
 					if def.Exported {
-						add(def, wQualifierMember*prefixBoost(def.Name, near.partial), false)
+						add(def, wQualifierMember*prefixBoost(def.Name(), near.partial), false)
 					}
 				})
 			}
@@ -254,7 +267,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	// The types defined in this file, for a cursor between declarations.
 	if self != nil {
 		for i := range self.Defs {
-			if d := &self.Defs[i]; d.Kind.isType() && d.Container == "" {
+			if d := &self.Defs[i]; d.Kind.isType() && d.Container() == "" {
 				addType(d, wFileType)
 			}
 		}
@@ -263,14 +276,14 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	// An alias or a defined type stands for the type it names: its members
 	// are what code using it calls (type Field = zapcore.Field).
 	for t, w := range copyMap(types) {
-		if t.Kind != Type || len(x.membersOf(t)) > 0 {
+		if t.Kind != Type || x.hasMembers(t) {
 			continue
 		}
 		hop := wHop
-		if strings.Contains(firstLine(t.Sig), "=") {
+		if strings.Contains(firstLine(t.Sig()), "=") {
 			hop = 1
 		}
-		for _, u := range x.typesIn(t.Sig, t.Name, t.File.Dir) {
+		for _, u := range x.typesIn(t.Sig(), t.Name(), t.File.Dir) {
 			addType(u, w*hop)
 		}
 	}
@@ -280,20 +293,20 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	// a type implements (those sharing two or more of its method names).
 	for t, w := range copyMap(types) {
 		methods := map[string]bool{}
-		for _, m := range x.membersOf(t) {
+		x.eachMemberOf(t, func(m *Def) {
 			switch m.Kind {
 			case Embed:
-				for _, ft := range x.typesIn(m.Name, "", m.File.Dir) {
+				for _, ft := range x.typesIn(m.Name(), "", m.File.Dir) {
 					addType(ft, w)
 				}
 			case Field:
-				for _, ft := range x.typesIn(m.Sig, m.Name, m.File.Dir) {
+				for _, ft := range x.typesIn(m.Sig(), m.Name(), m.File.Dir) {
 					addType(ft, w*wHop)
 				}
 			case Method:
-				methods[m.Name] = true
+				methods[m.Name()] = true
 			}
-		}
+		})
 		if t.Kind == Interface || len(methods) < 2 || w < 0.05 {
 			continue
 		}
@@ -303,7 +316,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 				if shared[d.File] == nil {
 					shared[d.File] = map[string]int{}
 				}
-				shared[d.File][d.Container]++
+				shared[d.File][d.Container()]++
 			}
 		}
 		for f, byName := range shared {
@@ -321,21 +334,21 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	}
 	// Embedded types found by the hop bring their own embeddings.
 	for t, w := range copyMap(types) {
-		for _, m := range x.membersOf(t) {
+		x.eachMemberOf(t, func(m *Def) {
 			if m.Kind == Embed {
-				for _, ft := range x.typesIn(m.Name, "", m.File.Dir) {
+				for _, ft := range x.typesIn(m.Name(), "", m.File.Dir) {
 					addType(ft, w)
 				}
 			}
-		}
+		})
 	}
 	for t, w := range types {
 		add(t, w, false)
-		for _, m := range x.membersOf(t) {
+		x.eachMemberOf(t, func(m *Def) {
 			if m.Kind != Embed {
-				add(m, w*wMember*(1+wordBonus(m.Name, words)), false)
+				add(m, w*wMember*(1+wordBonus(m.Name(), words)), false)
 			}
-		}
+		})
 	}
 
 	// The package and the packages it imports: where new names come from.
@@ -347,8 +360,8 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		}
 		for i := range f.Defs {
 			d := &f.Defs[i]
-			if d.Container == "" {
-				add(d, wSamePackage*closeness(d, q.Path, dir, imported)*(1+wordBonus(d.Name, words)), false)
+			if d.Container() == "" {
+				add(d, wSamePackage*closeness(d, q.Path, dir, imported)*(1+wordBonus(d.Name(), words)), false)
 			}
 		}
 	}
@@ -360,7 +373,7 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 		for _, d := range dirs {
 			x.eachTopLevel(d, func(def *Def) {
 				if def.Exported {
-					add(def, w*(1+wordBonus(def.Name, words)), false)
+					add(def, w*(1+wordBonus(def.Name(), words)), false)
 				}
 			})
 		}
@@ -386,15 +399,16 @@ func (x *Index) Resolve(q Query, limit int) []Candidate {
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
-	return slices.Clone(out)
+	return append(dst, out...)
 }
 
 // resolveBuf is Resolve's scratch space, reused: a request finds thousands
 // of candidates, and growing a map and a slice for them each time was most
 // of what a request allocated.
 type resolveBuf struct {
-	cands []Candidate
-	at    map[*Def]int32
+	cands   []Candidate
+	at      map[*Def]int32
+	visible []uint32 // hashes of the names the prompt shows, sorted
 }
 
 var resolveBufs = sync.Pool{New: func() any { return &resolveBuf{at: map[*Def]int32{}} }}
@@ -445,7 +459,7 @@ func defLess(a, b *Def) bool {
 	if a.Start != b.Start {
 		return a.Start < b.Start
 	}
-	return a.Name < b.Name
+	return a.Name() < b.Name()
 }
 
 func copyMap(m map[*Def]float64) map[*Def]float64 {
@@ -456,16 +470,23 @@ func copyMap(m map[*Def]float64) map[*Def]float64 {
 	return out
 }
 
-// membersOf is a type's members: in Go any file of its package (methods
-// live anywhere in it), elsewhere the type's own file.
-func (x *Index) membersOf(t *Def) []*Def {
-	var out []*Def
-	for _, m := range x.Members(t.File.Dir, t.Name) {
+// eachMemberOf calls fn with each of a type's members: in Go those in any
+// file of its package (methods live anywhere in it), elsewhere in the
+// type's own file. It makes no slice: it runs for every type of every
+// request.
+func (x *Index) eachMemberOf(t *Def, fn func(*Def)) {
+	x.eachMember(t.File.Dir, t.Name(), func(m *Def) {
 		if m.File == t.File || t.File.LanguageID == "go" || t.File.LanguageID == "rust" {
-			out = append(out, m)
+			fn(m)
 		}
-	}
-	return out
+	})
+}
+
+// hasMembers reports whether a type has any member.
+func (x *Index) hasMembers(t *Def) bool {
+	found := false
+	x.eachMemberOf(t, func(*Def) { found = true })
+	return found
 }
 
 // eachTopLevel calls fn for each top-level definition of a folder or file.
@@ -481,7 +502,7 @@ func (x *Index) eachTopLevel(dirOrFile string, fn func(*Def)) {
 			continue // a package's tests are not its API
 		}
 		for i := range f.Defs {
-			if f.Defs[i].Container == "" {
+			if f.Defs[i].Container() == "" {
 				fn(&f.Defs[i])
 			}
 		}
@@ -504,23 +525,45 @@ func (x *Index) packageName(dir, importPath string) string {
 // preferring those in dir. The defined name itself is skipped.
 func (x *Index) typesIn(sig, self, dir string) []*Def {
 	var out []*Def
-	seen := map[string]bool{self: true}
-	eachIdent(sig, func(id string, at int) {
-		if seen[id] {
-			return
+	// Seen names in a small array, not a map: signatures name a handful
+	// of identifiers, and this runs for hundreds of them per request.
+	var seenBuf [16]string
+	seen := append(seenBuf[:0], self)
+	for at := 0; at < len(sig); {
+		c := sig[at]
+		if !isIdentStart(c) {
+			at++
+			if c >= '0' && c <= '9' {
+				for at < len(sig) && isIdentByte(sig[at]) {
+					at++
+				}
+			}
+			continue
 		}
-		seen[id] = true
+		j := at + 1
+		for j < len(sig) && isIdentByte(sig[j]) {
+			j++
+		}
+		id := sig[at:j]
+		start := at
+		at = j
+		if slices.Contains(seen, id) {
+			continue
+		}
+		seen = append(seen, id)
 		// In Go a type named without a qualifier is its own package's, and
 		// one named pkg.T is in a package called pkg.
 		qual := ""
-		if at > 0 && sig[at-1] == '.' {
-			q := at - 1
+		if start > 0 && sig[start-1] == '.' {
+			q := start - 1
 			for q > 0 && isIdentByte(sig[q-1]) {
 				q--
 			}
-			qual = sig[q : at-1]
+			qual = sig[q : start-1]
 		}
-		var best []*Def
+		// The best definitions of id are out[mark:]: those in dir if
+		// any, else all; none when more than three are equally good.
+		mark := len(out)
 		for _, d := range x.Types(id) {
 			if d.File.LanguageID == "go" {
 				if qual == "" && d.File.Dir != dir {
@@ -531,18 +574,18 @@ func (x *Index) typesIn(sig, self, dir string) []*Def {
 				}
 			}
 			if d.File.Dir == dir {
-				if len(best) > 0 && best[0].File.Dir != dir {
-					best = best[:0]
+				if len(out) > mark && out[mark].File.Dir != dir {
+					out = out[:mark]
 				}
-				best = append(best, d)
-			} else if len(best) == 0 || best[0].File.Dir != dir {
-				best = append(best, d)
+				out = append(out, d)
+			} else if len(out) == mark || out[mark].File.Dir != dir {
+				out = append(out, d)
 			}
 		}
-		if len(best) <= 3 {
-			out = append(out, best...)
+		if len(out)-mark > 3 {
+			out = out[:mark]
 		}
-	})
+	}
 	return out
 }
 
@@ -587,7 +630,7 @@ func (x *Index) typeOfVar(before, v, dir string) []*Def {
 		}
 		for _, d := range x.Named(id) {
 			if d.Kind == Function || d.Kind == Method {
-				if ts := x.typesIn(d.Sig, d.Name, d.File.Dir); len(ts) > 0 {
+				if ts := x.typesIn(d.Sig(), d.Name(), d.File.Dir); len(ts) > 0 {
 					return ts
 				}
 			}
@@ -662,7 +705,7 @@ func (d *Def) Cost() int {
 	if c := atomic.LoadInt32(&d.cost); c > 0 {
 		return int(c)
 	}
-	c := tokens.Count(d.Sig) + 1
+	c := tokens.Count(d.Sig()) + 1
 	atomic.StoreInt32(&d.cost, int32(c))
 	return c
 }

@@ -59,6 +59,15 @@ type FileIndex struct {
 	mu    sync.Mutex
 	roots []string
 	files map[string]IndexedFile
+
+	// rules caches the parsed ignore files Excluded reads, by path; nil
+	// for a folder without one. Excluded is asked for every tab and every
+	// edit of every request, and reading and parsing the ignore file of
+	// each folder up to the root each time was most of its cost. The
+	// entry of a file is dropped when the file is saved, created or
+	// deleted (Update, Remove, IgnoreFileChanged) and all of them on Build.
+	rulesMu sync.Mutex
+	rules   map[string]gitignore.GitIgnore
 }
 
 // NewFileIndex returns an empty index.
@@ -83,16 +92,47 @@ func (x *FileIndex) Excluded(path string) bool {
 	x.mu.Unlock()
 	// .inklingignore is an exclusion rule too, not only a filter of the
 	// walk: an open buffer it names must not reach a prompt either.
-	if excluded(x.exclude, roots, path) || ignoredBy(roots, path, false, []string{IgnoreFile}) {
+	if excluded(x.exclude, roots, path) || ignoredBy(roots, path, false, []string{IgnoreFile}, x.cachedRules) {
 		return true
 	}
 	// A file in an ignored folder: check the folders below the root.
 	for dir := filepath.Dir(path); dir != filepath.Dir(dir) && strictlyInside(roots, dir); dir = filepath.Dir(dir) {
-		if ignoredBy(roots, dir, true, []string{IgnoreFile}) {
+		if ignoredBy(roots, dir, true, []string{IgnoreFile}, x.cachedRules) {
 			return true
 		}
 	}
 	return false
+}
+
+// cachedRules is readRules, remembered until the file changes.
+func (x *FileIndex) cachedRules(file string) gitignore.GitIgnore {
+	x.rulesMu.Lock()
+	g, ok := x.rules[file]
+	x.rulesMu.Unlock()
+	if ok {
+		return g
+	}
+	g = readRules(file)
+	x.rulesMu.Lock()
+	if x.rules == nil {
+		x.rules = map[string]gitignore.GitIgnore{}
+	}
+	x.rules[file] = g
+	x.rulesMu.Unlock()
+	return g
+}
+
+// IgnoreFileChanged forgets what Excluded knows of path when it is an
+// ignore file, so that the next call reads it again. Callers that learn of
+// a change (didSave, didChangeWatchedFiles) call it, or Update or Remove,
+// which do.
+func (x *FileIndex) IgnoreFileChanged(path string) {
+	if filepath.Base(path) != IgnoreFile {
+		return
+	}
+	x.rulesMu.Lock()
+	delete(x.rules, filepath.Clean(path))
+	x.rulesMu.Unlock()
 }
 
 func strictlyInside(roots []string, path string) bool {
@@ -147,6 +187,9 @@ func (x *FileIndex) Build(ctx context.Context, roots []string, fn func(IndexedFi
 	x.roots = append([]string(nil), roots...)
 	x.files = map[string]IndexedFile{}
 	x.mu.Unlock()
+	x.rulesMu.Lock()
+	x.rules = nil // a walk reads the ignore files afresh; so does Excluded
+	x.rulesMu.Unlock()
 	if len(roots) == 0 {
 		return nil
 	}
@@ -219,6 +262,7 @@ func (x *FileIndex) accept(path string, roots []string) (IndexedFile, []byte, bo
 // it (ok false) when it no longer does: deleted, excluded, grown too big,
 // generated, or ignored.
 func (x *FileIndex) Update(path string) (fi IndexedFile, src []byte, ok bool) {
+	x.IgnoreFileChanged(path)
 	x.mu.Lock()
 	roots := x.roots
 	_, known := x.files[path]
@@ -247,6 +291,7 @@ func (x *FileIndex) Update(path string) (fi IndexedFile, src []byte, ok bool) {
 
 // Remove drops a file that was deleted.
 func (x *FileIndex) Remove(path string) {
+	x.IgnoreFileChanged(path)
 	x.mu.Lock()
 	delete(x.files, path)
 	x.mu.Unlock()
@@ -274,12 +319,23 @@ func (x *FileIndex) Len() int {
 // ignored checks the ignore files of every folder from the root down to
 // path, the later (deeper) ones winning, as git does.
 func ignored(roots []string, path string) bool {
-	return ignoredBy(roots, path, false, []string{gocodewalker.GitIgnore, gocodewalker.Ignore, IgnoreFile})
+	return ignoredBy(roots, path, false, []string{gocodewalker.GitIgnore, gocodewalker.Ignore, IgnoreFile}, readRules)
+}
+
+// readRules reads and parses one ignore file, or returns nil when there is
+// none.
+func readRules(file string) gitignore.GitIgnore {
+	c, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	absDir, _ := filepath.Abs(filepath.Dir(file))
+	return gitignore.New(bytes.NewReader(c), absDir, nil)
 }
 
 // ignoredBy is ignored for a file or folder, with the given ignore file
-// names.
-func ignoredBy(roots []string, path string, isDir bool, names []string) bool {
+// names, read by rules.
+func ignoredBy(roots []string, path string, isDir bool, names []string, rules func(file string) gitignore.GitIgnore) bool {
 	for _, r := range roots {
 		rel, err := filepath.Rel(r, path)
 		if err != nil || strings.HasPrefix(rel, "..") {
@@ -291,14 +347,14 @@ func ignoredBy(roots []string, path string, isDir bool, names []string) bool {
 		parts := strings.Split(filepath.Dir(rel), string(filepath.Separator))
 		for i := 0; i <= len(parts); i++ {
 			for _, name := range names {
-				c, err := os.ReadFile(filepath.Join(dir, name))
-				if err != nil {
+				g := rules(filepath.Join(dir, name))
+				if g == nil {
 					continue
 				}
-				absDir, _ := filepath.Abs(dir)
-				g := gitignore.New(bytes.NewReader(c), absDir, nil)
-				if g.MatchIsDir(abs, isDir) != nil {
-					ign = g.Ignore(abs)
+				// The match says whether it ignores or re-includes; the
+				// file need not exist (an unsaved buffer).
+				if m := g.MatchIsDir(abs, isDir); m != nil {
+					ign = m.Ignore()
 				}
 			}
 			if i < len(parts) && parts[i] != "." {

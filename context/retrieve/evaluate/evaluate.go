@@ -395,10 +395,11 @@ func findPoints(path, text string, idx *symbols.Index) []point {
 	declares := map[int]map[string]bool{}
 	if f := idx.File(path); f != nil {
 		for _, d := range f.Defs {
-			if declares[d.Line] == nil {
-				declares[d.Line] = map[string]bool{}
+			l := int(d.Line)
+			if declares[l] == nil {
+				declares[l] = map[string]bool{}
 			}
-			declares[d.Line][d.Name] = true
+			declares[l][d.Name()] = true
 		}
 	}
 	var out []point
@@ -500,8 +501,8 @@ func declared(idx *symbols.Index, id, self string, lines map[string]bool) bool {
 		if d.File.Path == self || d.Kind == symbols.Embed {
 			continue
 		}
-		src := d.Sig
-		k := d.Line - d.Start
+		src := d.Sig()
+		k := int(d.Line - d.Start)
 		sl := strings.Split(src, "\n")
 		if k < 0 || k >= len(sl) {
 			continue
@@ -576,7 +577,7 @@ func describe(idx *symbols.Index, id, path string) string {
 		if d.File.Dir == filepath.Dir(path) {
 			where = "samedir"
 		}
-		c := d.Container
+		c := d.Container()
 		if c == "" {
 			c = "-"
 		}
@@ -595,7 +596,7 @@ func rankOf(idx *symbols.Index, snap *workspace.Snapshot, cur int, id string) st
 	cost := 0
 	for i, c := range cands {
 		cost += c.Def.Cost()
-		if c.Def.Name == id && c.Def.File.Path != snap.Path {
+		if c.Def.Name() == id && c.Def.File.Path != snap.Path {
 			return fmt.Sprintf("%d/%d@%dtok", i, len(cands), cost)
 		}
 	}
