@@ -1,8 +1,12 @@
 // Package local is the embedded offline completion engine: a nested-cache
 // n-gram model over code tokens (Hellendoorn & Devanbu, FSE 2017) that
 // learns the user's own workspace and completes the rest of a line by beam
-// search. It needs no network and no model files; it is the provider of
-// last resort when no model server is configured or reachable.
+// search. Beside the paper's caches it keeps one for the declaration the
+// cursor is in, and reads the current file once more with every
+// identifier and literal in the contexts abstracted, which predicts a
+// shape the file repeats with other names. It needs no network
+// and no model files; it is the provider of last resort when no model
+// server is configured or reachable.
 package local
 
 import (
@@ -33,8 +37,11 @@ type Options struct {
 	MaxLines int
 }
 
-// DefaultMinConfidence is the line probability below which nothing is offered.
-const DefaultMinConfidence = 0.2
+// DefaultMinConfidence is the line probability below which nothing is
+// offered. Chosen on the development splits: the shape model spreads
+// probability more thinly and is more often right, and at 0.18 the
+// engine offers about as often as it did at 0.2 without it.
+const DefaultMinConfidence = 0.18
 
 func (o Options) withDefaults() Options {
 	if o.MaxBytes <= 0 {
@@ -62,6 +69,9 @@ type Engine struct {
 	opts            Options
 	vocab           *vocab
 	firstNL, lastNL uint32
+	// idSym and litSym stand for every identifier and every literal in
+	// the shape model's contexts.
+	idSym, litSym uint32
 
 	trainMu sync.Mutex // serialises writers; held for a whole Train call
 
@@ -95,6 +105,9 @@ func New(opts Options) *Engine {
 	}
 	ids := e.vocab.intern(all, nil)
 	e.firstNL, e.lastNL = ids[0], ids[len(ids)-1]
+	// No lexer produces a NUL-led symbol.
+	abs := e.vocab.intern([]string{"\x00id", "\x00lit"}, nil)
+	e.idSym, e.litSym = abs[0], abs[1]
 	return e
 }
 
@@ -364,6 +377,28 @@ func pairSum(a, b uint32) uint32 {
 
 func (e *Engine) isNL(id uint32) bool { return id >= e.firstNL && id <= e.lastNL }
 
+// absFor returns the shape model's abstraction for a file of the
+// language sp: identifiers (words that are not sp's keywords) map to
+// idSym, string and number literals to litSym, every other symbol to
+// itself. Symbols interned after the call
+// map to themselves.
+func (e *Engine) absFor(sp *spec) func(uint32) uint32 {
+	e.vocab.mu.RLock()
+	strs := e.vocab.strs
+	e.vocab.mu.RUnlock()
+	return func(w uint32) uint32 {
+		if int(w) >= len(strs) || e.isNL(w) {
+			return w
+		}
+		if s := strs[w]; s != "" && isWordByte(s[0]) && !isDigit(s[0]) && !sp.keywords[s] {
+			return e.idSym
+		} else if s != "" && (isDigit(s[0]) || strings.IndexByte(sp.quotes+sp.multiQuotes+sp.rawQuotes, s[0]) >= 0) {
+			return e.litSym
+		}
+		return w
+	}
+}
+
 // Complete implements provider.Provider: it offers the most probable rest
 // of the line (and, for a block start, the next few lines), or nothing.
 func (e *Engine) Complete(ctx context.Context, p provider.Prompt, onText func(string) bool) error {
@@ -392,6 +427,7 @@ func (e *Engine) Suggest(p provider.Prompt) (string, float64) {
 // query is a prompt turned into model terms.
 type query struct {
 	path     string
+	language string
 	prefix   []uint32
 	partial  string // the part of the word before the cursor, if any
 	gap      bool   // the prefix ends in whitespace
@@ -414,7 +450,7 @@ func (e *Engine) prepare(p provider.Prompt) *query {
 		prefix = prefix[cut:]
 	}
 	toks := lex(sp, prefix, make([]Token, 0, len(prefix)/2))
-	q := &query{path: p.Path}
+	q := &query{path: p.Path, language: p.Language}
 	if n := len(toks); n > 0 {
 		last := toks[n-1]
 		switch {
@@ -457,8 +493,7 @@ const maxCache = 4000
 // than maxCache symbols of code.
 const maxPrefixBytes = 16 << 10
 
-// mixFor builds the models for q; the caller returns m.tries[file] to
-// fileTries when done.
+// mixFor builds the models for q; the caller calls m.release when done.
 func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	ft := fileTries.Get().(*trie)
 	pre := q.prefix
@@ -469,12 +504,25 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	for _, s := range q.fileSeqs {
 		ft.add(s, nil, nil)
 	}
+	abs := e.absFor(specFor(q.language, q.path))
+	st := fileTries.Get().(*trie)
+	st.addShape(pre, abs)
+	for _, s := range q.fileSeqs {
+		st.addShape(s, abs)
+	}
+	// strs is read under the vocabulary's lock: pre's symbols are in it.
+	e.vocab.mu.RLock()
+	strs := e.vocab.strs
+	e.vocab.mu.RUnlock()
+	dt := fileTries.Get().(*trie)
+	dt.add(pre[declStart(pre, e.isNL, strs):], nil, nil)
 	m := &mix{
-		tries:   [nModels]*trie{e.global, e.open, ft},
-		weight:  [nModels]float64{1, 1, 1},
+		tries:   [nModels]*trie{e.global, e.open, ft, st, dt},
+		weight:  weights,
 		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
 		firstNL: e.firstNL,
 		lastNL:  e.lastNL,
+		abs:     abs,
 	}
 	// The current file is the file cache's; counted again as an open file
 	// it would only echo itself. So the open-files model is used when some
@@ -499,13 +547,7 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 
 func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 	m, c := e.mixFor(q)
-	defer func() {
-		ft := m.tries[file]
-		if ft.bytes() < 8<<20 { // don't keep a huge one alive
-			ft.reset()
-			fileTries.Put(ft)
-		}
-	}()
+	defer m.release()
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()

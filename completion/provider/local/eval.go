@@ -48,18 +48,31 @@ type Report struct {
 
 	// Next-token prediction over the held-out files, the file cache
 	// filled as each file is read (as in the FSE 2017 paper).
-	NextTokens int           `json:"next_tokens"`
-	MRR        float64       `json:"mrr"`  // reciprocal rank, top 10
-	Top1       float64       `json:"top1"` // rank 1
-	CodeTokens int           `json:"code_tokens"`
-	MRRCode    float64       `json:"mrr_code"` // the same, layout symbols left out
-	Top1Code   float64       `json:"top1_code"`
-	LineStart  LineScore     `json:"line_start"`
-	MidLine    LineScore     `json:"mid_line"`
-	LatencyP50 time.Duration `json:"latency_p50_ns"`
-	LatencyP99 time.Duration `json:"latency_p99_ns"`
-	LatencyMax time.Duration `json:"latency_max_ns"`
+	NextTokens int     `json:"next_tokens"`
+	MRR        float64 `json:"mrr"`  // reciprocal rank, top 10
+	Top1       float64 `json:"top1"` // rank 1
+	CodeTokens int     `json:"code_tokens"`
+	MRRCode    float64 `json:"mrr_code"` // the same, layout symbols left out
+	Top1Code   float64 `json:"top1_code"`
+	// ByKind breaks the next-token figures down by the kind of the token
+	// predicted: identifier, keyword, punctuation, literal, layout.
+	ByKind     map[string]KindScore `json:"by_kind"`
+	LineStart  LineScore            `json:"line_start"`
+	MidLine    LineScore            `json:"mid_line"`
+	LatencyP50 time.Duration        `json:"latency_p50_ns"`
+	LatencyP99 time.Duration        `json:"latency_p99_ns"`
+	LatencyMax time.Duration        `json:"latency_max_ns"`
 }
+
+// KindScore is the next-token score of one kind of token.
+type KindScore struct {
+	Tokens int     `json:"tokens"`
+	MRR    float64 `json:"mrr"`
+	Top1   float64 `json:"top1"`
+}
+
+// tokenKinds are the kinds of Report.ByKind, in print order.
+var tokenKinds = []string{"identifier", "keyword", "punctuation", "literal", "layout"}
 
 // LineScore scores completion of the rest of a line.
 type LineScore struct {
@@ -80,54 +93,9 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 		opts.HoldOut = 0.1
 	}
 	eo := opts.Engine.withDefaults()
-	var all []evalFile
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil || !learnable(d.Name(), data, eo.MaxFileBytes) {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		all = append(all, evalFile{filepath.ToSlash(rel), string(data)})
-		return nil
-	})
+	train, test, err := splitFiles(dir, opts.HoldOut, opts.Dev, eo.MaxFileBytes)
 	if err != nil {
 		return Report{}, err
-	}
-	if len(all) < 2 {
-		return Report{}, fmt.Errorf("%s: only %d source files", dir, len(all))
-	}
-	// Hold out the files whose path hashes lowest: deterministic, and
-	// exactly the asked fraction however the module is laid out.
-	hash := func(s string) uint64 { h := fnv.New64a(); h.Write([]byte(s)); return h.Sum64() }
-	slices.SortFunc(all, func(a, b evalFile) int {
-		ha, hb := hash(a.path), hash(b.path)
-		if ha < hb {
-			return -1
-		} else if ha > hb {
-			return 1
-		}
-		return 0
-	})
-	nTest := max(1, int(float64(len(all))*opts.HoldOut+0.5))
-	test, train := all[:nTest], all[nTest:]
-	if opts.Dev {
-		salted := func(s string) uint64 { return hash("dev:" + s) }
-		train = slices.Clone(train)
-		slices.SortFunc(train, func(a, b evalFile) int {
-			ha, hb := salted(a.path), salted(b.path)
-			if ha < hb {
-				return -1
-			} else if ha > hb {
-				return 1
-			}
-			return 0
-		})
-		// A larger development share than the test's, for steadier figures.
-		nDev := max(1, int(float64(len(train))*2*opts.HoldOut+0.5))
-		test, train = train[:nDev], train[nDev:]
 	}
 
 	r := Report{Dir: dir, Dev: opts.Dev, TrainFiles: len(train), TestFiles: len(test)}
@@ -170,6 +138,11 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 		r.MRRCode /= float64(r.CodeTokens)
 		r.Top1Code /= float64(r.CodeTokens)
 	}
+	for k, s := range r.ByKind {
+		s.MRR /= float64(s.Tokens)
+		s.Top1 /= float64(s.Tokens)
+		r.ByKind[k] = s
+	}
 	for _, s := range []*LineScore{&r.LineStart, &r.MidLine} {
 		if off := s.Offered; off > 0 {
 			s.Exact /= off
@@ -188,24 +161,71 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 	return r, nil
 }
 
+// splitFiles reads the source files under dir and splits them into
+// training and test files as Evaluate describes.
+func splitFiles(dir string, holdOut float64, dev bool, maxFileBytes int) (train, test []evalFile, err error) {
+	var all []evalFile
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !learnable(d.Name(), data, maxFileBytes) {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		all = append(all, evalFile{filepath.ToSlash(rel), string(data)})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(all) < 2 {
+		return nil, nil, fmt.Errorf("%s: only %d source files", dir, len(all))
+	}
+	// Hold out the files whose path hashes lowest: deterministic, and
+	// exactly the asked fraction however the module is laid out.
+	hash := func(s string) uint64 { h := fnv.New64a(); h.Write([]byte(s)); return h.Sum64() }
+	slices.SortFunc(all, func(a, b evalFile) int {
+		ha, hb := hash(a.path), hash(b.path)
+		if ha < hb {
+			return -1
+		} else if ha > hb {
+			return 1
+		}
+		return 0
+	})
+	nTest := max(1, int(float64(len(all))*holdOut+0.5))
+	test, train = all[:nTest], all[nTest:]
+	if dev {
+		salted := func(s string) uint64 { return hash("dev:" + s) }
+		train = slices.Clone(train)
+		slices.SortFunc(train, func(a, b evalFile) int {
+			ha, hb := salted(a.path), salted(b.path)
+			if ha < hb {
+				return -1
+			} else if ha > hb {
+				return 1
+			}
+			return 0
+		})
+		// A larger development share than the test's, for steadier figures.
+		nDev := max(1, int(float64(len(train))*2*holdOut+0.5))
+		test, train = train[:nDev], train[nDev:]
+	}
+
+	return train, test, nil
+}
+
 // nextToken adds one held-out file's next-token ranks to r.
 func (e *Engine) nextToken(f evalFile, r *Report) {
 	ids, _ := e.encode("", f.path, f.text)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	ft := newTrie()
-	m := &mix{
-		tries:   [nModels]*trie{e.global, nil, ft},
-		weight:  [nModels]float64{1, 1, 1},
-		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
-		firstNL: e.firstNL,
-		lastNL:  e.lastNL,
-	}
-	c := m.start()
-	var act [order]uint32
+	rd := e.newReader(f.path, len(ids))
 	var buf []uint32
-	for i, w := range ids {
-		rank := m.rank(&c, w, 10, buf[:0])
+	for _, w := range ids {
+		rank := rd.m.rank(&rd.c, w, 10, buf[:0])
 		rr := 0.0
 		if rank > 0 {
 			rr = 1 / float64(rank)
@@ -222,11 +242,89 @@ func (e *Engine) nextToken(f evalFile, r *Report) {
 				r.Top1Code++
 			}
 		}
-		_, c = m.prob(&c, w)
-		act = ft.room(1, ids[max(0, i-order+1):i], act)
-		ft.extend(&act, w, -1)
-		c[file] = act
+		kind := "punctuation"
+		switch s := e.vocab.strs[w]; {
+		case e.isNL(w):
+			kind = "layout"
+		case rd.m.abs(w) == e.idSym:
+			kind = "identifier"
+		case rd.m.abs(w) == e.litSym:
+			kind = "literal"
+		case isWordByte(s[0]):
+			kind = "keyword"
+		}
+		if r.ByKind == nil {
+			r.ByKind = make(map[string]KindScore)
+		}
+		ks := r.ByKind[kind]
+		ks.Tokens++
+		ks.MRR += rr
+		if rank == 1 {
+			ks.Top1++
+		}
+		r.ByKind[kind] = ks
+		rd.read(w)
 	}
+}
+
+// reader reads a file token by token, its caches (the file, shape and
+// declaration models) learning each token once it has been predicted.
+type reader struct {
+	m     *mix
+	c     ctxs // the contexts before the next token
+	strs  []string
+	ids   []uint32
+	steps []uint32 // ids as the shape model sees them
+	// act, sact and dact are the file, shape and declaration models'
+	// contexts as their tries know them.
+	act, sact, dact [order]uint32
+	depth, declFrom int // indentation level; where the declaration began
+}
+
+// newReader starts reading a file at path of about n symbols, all of
+// them interned; e.mu must be held for reading while it is used.
+func (e *Engine) newReader(path string, n int) *reader {
+	abs := e.absFor(specFor("", path))
+	m := &mix{
+		tries:   [nModels]*trie{e.global, nil, newTrie(), newTrie(), newTrie()},
+		weight:  weights,
+		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL: e.firstNL,
+		lastNL:  e.lastNL,
+		abs:     abs,
+	}
+	e.vocab.mu.RLock()
+	strs := e.vocab.strs
+	e.vocab.mu.RUnlock()
+	return &reader{m: m, c: m.start(), strs: strs, ids: make([]uint32, 0, n), steps: make([]uint32, 0, n)}
+}
+
+// read moves past w.
+func (rd *reader) read(w uint32) {
+	_, rd.c = rd.m.prob(&rd.c, w)
+	i := len(rd.ids)
+	ft, st, dt := rd.m.tries[file], rd.m.tries[shape], rd.m.tries[decl]
+	rd.act = ft.room(1, rd.ids[max(0, i-order+1):], rd.act)
+	ft.extend(&rd.act, w, -1)
+	rd.c[file] = rd.act
+	step := rd.m.abs(w)
+	rd.sact = st.room(2, rd.steps[max(0, i-order+1):], rd.sact)
+	st.extendShape(&rd.sact, w, step)
+	rd.c[shape] = rd.sact
+	rd.ids = append(rd.ids, w)
+	rd.steps = append(rd.steps, step)
+	// A line at the top level starts a new declaration: as declStart.
+	if rd.m.isNL(w) {
+		d, _ := nlDelta(rd.strs[w])
+		if rd.depth = max(0, rd.depth+d); rd.depth == 0 {
+			dt.reset()
+			rd.dact = [order]uint32{}
+			rd.declFrom = i
+		}
+	}
+	rd.dact = dt.room(1, rd.ids[max(rd.declFrom, i-order+1):i], rd.dact)
+	dt.extend(&rd.dact, w, -1)
+	rd.c[decl] = rd.dact
 }
 
 // lines scores line completion at each code line's start (after its
@@ -363,6 +461,12 @@ func (r Report) Format() string {
 	fmt.Fprintf(&b, "memory            heap +%.1f MiB, model estimate %.1f MiB\n", float64(r.HeapBytes)/(1<<20), float64(r.ModelBytes)/(1<<20))
 	fmt.Fprintf(&b, "next token        MRR %.3f  top-1 %.3f  (%d tokens)\n", r.MRR, r.Top1, r.NextTokens)
 	fmt.Fprintf(&b, "  code only       MRR %.3f  top-1 %.3f  (%d tokens, layout symbols left out)\n", r.MRRCode, r.Top1Code, r.CodeTokens)
+	for _, k := range tokenKinds {
+		if s, ok := r.ByKind[k]; ok {
+			fmt.Fprintf(&b, "  %-15s MRR %.3f  top-1 %.3f  (%d tokens, %.0f%% of the MRR lost)\n", k, s.MRR, s.Top1, s.Tokens,
+				100*float64(s.Tokens)*(1-s.MRR)/(float64(r.NextTokens)*(1-r.MRR)))
+		}
+	}
 	for _, x := range []struct {
 		name string
 		s    LineScore

@@ -25,24 +25,16 @@ func TestRankIsVocabularyRank(t *testing.T) {
 	ids, _ := e.encode("go", test.path, test.text)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	ft := newTrie()
-	m := &mix{
-		tries:   [nModels]*trie{e.global, nil, ft},
-		weight:  [nModels]float64{1, 1, 1},
-		uni:     1 / float64(e.vocab.len()),
-		firstNL: e.firstNL,
-		lastNL:  e.lastNL,
-	}
-	c := m.start()
-	var act [order]uint32
+	rd := e.newReader(test.path, len(ids))
+	m := rd.m
 	n, same, inTop := 0, 0, 0
 	for i, w := range ids[:min(len(ids), 3000)] {
 		if i%5 == 0 { // scoring the whole vocabulary is slow
-			got := m.rank(&c, w, 10, nil)
-			pw, _ := m.prob(&c, w)
+			got := m.rank(&rd.c, w, 10, nil)
+			pw, _ := m.prob(&rd.c, w)
 			want := 1
 			for x := uint32(1); x < uint32(e.vocab.len()) && want <= 10; x++ {
-				if p, _ := m.prob(&c, x); x != w && p > pw {
+				if p, _ := m.prob(&rd.c, x); x != w && p > pw {
 					want++
 				}
 			}
@@ -60,10 +52,7 @@ func TestRankIsVocabularyRank(t *testing.T) {
 				}
 			}
 		}
-		_, c = m.prob(&c, w)
-		act = ft.room(1, ids[max(0, i-order+1):i], act)
-		ft.extend(&act, w, -1)
-		c[file] = act
+		rd.read(w)
 	}
 	t.Logf("%d of %d ranks equal to the vocabulary rank (%d in the top 10)", same, n, inTop)
 	if n == 0 || float64(same) < 0.99*float64(n) {

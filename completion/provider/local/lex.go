@@ -45,10 +45,15 @@ type spec struct {
 	luaLong       bool   // Lua [[...]] strings and --[[...]] comments
 	lifetimes     bool   // a ' that does not close soon is punctuation (Rust 'a)
 	ops           [256][]string
-	indentUnit    string // default indentation step when the file shows none
+	indentUnit    string          // default indentation step when the file shows none
+	keywords      map[string]bool // reserved words: not identifiers, see Engine.absFor
 }
 
-func newSpec(s spec, ops string) *spec {
+func newSpec(s spec, ops string, keywords string) *spec {
+	s.keywords = make(map[string]bool)
+	for _, k := range strings.Fields(keywords) {
+		s.keywords[k] = true
+	}
 	list := strings.Fields(ops)
 	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
 	for _, op := range list {
@@ -67,7 +72,7 @@ var (
 		quotes:        `"'`,
 		rawQuotes:     "`",
 		indentUnit:    "\t",
-	}, "<<= >>= &^= ... && || <- ++ -- == != <= >= := += -= *= /= %= &= |= ^= << >> &^")
+	}, "<<= >>= &^= ... && || <- ++ -- == != <= >= := += -= *= /= %= &= |= ^= << >> &^", "break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var nil true false")
 	cSpec = newSpec(spec{
 		name:          "c",
 		lineComments:  []string{"//"},
@@ -77,7 +82,7 @@ var (
 		identStart:    "$",
 		lifetimes:     true,
 		indentUnit:    "    ",
-	}, cOps)
+	}, cOps, "abstract as async await auto break case catch char class const continue default delete do double else enum export extends extern false final finally float fn for function if impl implements import in instanceof int interface let long match mod module mut namespace new null package private protected pub public return self short signed sizeof static struct super switch this throw throws true try typedef typeof union unsigned use var void volatile where while yield")
 	pySpec = newSpec(spec{
 		name:         "python",
 		lineComments: []string{"#"},
@@ -86,7 +91,7 @@ var (
 		strPrefix: map[string]bool{"r": true, "b": true, "f": true, "u": true, "rb": true, "br": true,
 			"fr": true, "rf": true, "R": true, "B": true, "F": true, "U": true},
 		indentUnit: "    ",
-	}, "**= //= >>= <<= ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= := @=")
+	}, "**= //= >>= <<= ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= := @=", "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return self try while with yield")
 	rubySpec = newSpec(spec{
 		name:          "ruby",
 		lineComments:  []string{"#"},
@@ -96,14 +101,14 @@ var (
 		identStart:    "@$",
 		wordSuffix:    "?!",
 		indentUnit:    "  ",
-	}, "**= <=> === ... .. ** && || << >> <= >= == != =~ !~ += -= *= /= %= ||= &&= :: -> =>")
+	}, "**= <=> === ... .. ** && || << >> <= >= == != =~ !~ += -= *= /= %= ||= &&= :: -> =>", "BEGIN END alias and begin break case class def defined? do else elsif end ensure false for if in module next nil not or redo rescue retry return self super then true undef unless until when while yield")
 	luaSpec = newSpec(spec{
 		name:         "lua",
 		lineComments: []string{"--"},
 		quotes:       `"'`,
 		luaLong:      true,
 		indentUnit:   "  ",
-	}, "... .. == ~= <= >= // :: << >>")
+	}, "... .. == ~= <= >= // :: << >>", "and break do else elseif end false for function goto if in local nil not or repeat return then true until while")
 	shSpec = newSpec(spec{
 		name:         "shell",
 		lineComments: []string{"#"},
@@ -112,13 +117,13 @@ var (
 		identStart:   "$",
 		hashNeedsGap: true,
 		indentUnit:   "  ",
-	}, "&& || ;; << >> <= >= == != $( ${ $(( )) [[ ]] |& &> >& 2>")
+	}, "&& || ;; << >> <= >= == != $( ${ $(( )) [[ ]] |& &> >& 2>", "case do done elif else esac fi for function if in select then until while local export return")
 	genericSpec = newSpec(spec{
 		name:         "generic",
 		lineComments: []string{"//", "#"},
 		quotes:       `"'`,
 		indentUnit:   "    ",
-	}, "&& || == != <= >= -> => :: += -= ++ --")
+	}, "&& || == != <= >= -> => :: += -= ++ --", "break case class const continue default do else false for function if import in let new null return self switch this true var while")
 )
 
 // specFor picks the lexer for an LSP languageId, falling back to the file

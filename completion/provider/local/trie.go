@@ -630,3 +630,65 @@ func (t *trie) pair(a, b uint32) uint32 {
 	}
 	return t.lv[2].ents[n-1].space
 }
+
+// extendShape is extend for the shape model: it counts w after the
+// contexts in act but moves act past step, w's abstraction, so that
+// contexts are abstract and predictions concrete. The context node of
+// an abstract step is created uncounted: it is not a continuation.
+func (t *trie) extendShape(act *[order]uint32, w, step uint32) {
+	if step == w {
+		t.extend(act, w, -1)
+		return
+	}
+	var next [order]uint32
+	next[0] = rootID
+	for k := 0; k < order; k++ {
+		p := act[k]
+		if p == 0 {
+			continue
+		}
+		h := t.hash(k, p)
+		key := childKey(h, w)
+		i, _ := t.lv[k+1].find(key)
+		t.bumpAt(k, p, i, key)
+		if k+1 < order {
+			next[k+1] = t.node(k, p, childKey(h, step))
+		}
+	}
+	*act = next
+}
+
+// node returns the child of p at level k with the given key, adding it
+// uncounted if it is missing. The child's level must have room.
+func (t *trie) node(k int, p uint32, key uint64) uint32 {
+	l := &t.lv[k+1]
+	i, ok := l.find(key)
+	if !ok {
+		ps := t.stats(k, p)
+		s := l.at(i)
+		s.key = key
+		s.next = ps.child
+		ps.child = uint32(key & tokMask)
+		l.n++
+		l.dead++
+	}
+	return uint32(i + 1)
+}
+
+// addShape counts seq into a shape model, abs giving each symbol's
+// abstraction; for tries that only one goroutine uses.
+func (t *trie) addShape(seq []uint32, abs func(uint32) uint32) {
+	const step = 1024
+	steps := make([]uint32, len(seq))
+	for i, w := range seq {
+		steps[i] = abs(w)
+	}
+	var act [order]uint32
+	for from := 0; from < len(seq); from += step {
+		to := min(from+step, len(seq))
+		act = t.room(2*(to-from), steps[max(0, from-order+1):from], act)
+		for i := from; i < to; i++ {
+			t.extendShape(&act, seq[i], steps[i])
+		}
+	}
+}
