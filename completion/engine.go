@@ -112,6 +112,7 @@ type Engine struct {
 	typing    map[string]*typingRate
 	extras    map[string]*extra // per document: extra context kept between requests
 	anchors   map[string]int    // per document: the first line of the last prompt's window
+	guessed   map[string]key    // per document: the state Speculate last asked for
 	breaker   breaker
 	warmOnce  sync.Once
 
@@ -137,7 +138,8 @@ type Launch struct {
 // New returns an engine over ws that asks p.
 func New(ws *workspace.Workspace, p provider.Provider, opts Options) *Engine {
 	return &Engine{ws: ws, prov: p, opts: opts, cache: newAnswerCache(100),
-		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}, anchors: map[string]int{}}
+		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}, anchors: map[string]int{},
+		guessed: map[string]key{}}
 }
 
 // Warm loads, in the background, what the first request would otherwise

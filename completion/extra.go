@@ -188,6 +188,7 @@ func (e *Engine) Forget(uri string) {
 	e.mu.Lock()
 	delete(e.extras, uri)
 	delete(e.anchors, uri)
+	delete(e.guessed, uri)
 	delete(e.typing, uri)
 	f := e.flights[uri]
 	delete(e.flights, uri)

@@ -236,6 +236,7 @@ func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc
 	if _, ok := e.cache.lookup(next.Text, at, suffixHash); ok {
 		return // already known
 	}
+	k := makeKey(next.Text, at)
 	e.mu.Lock()
 	if rate := e.typing[snap.URI]; rate == nil || !rate.trusted() {
 		// Only while the model has been right lately: against a model
@@ -249,6 +250,14 @@ func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc
 		e.mu.Unlock()
 		return
 	}
+	if e.guessed[snap.URI] == k {
+		// Guessed at already (the suggestion shown again, or reported
+		// shown after the answer itself asked): its answer, if any, is
+		// in the cache, and an empty one would be empty again.
+		e.mu.Unlock()
+		return
+	}
+	e.guessed[snap.URI] = k
 	opts, prov := e.opts, e.prov
 	anchor, ok := e.anchors[snap.URI]
 	var snippets []provider.Snippet
@@ -269,5 +278,5 @@ func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc
 	}
 	prompt := buildPrompt(next, w, opts.Roots, snippets, shape, opts.MaxTokens)
 	e.Stats.Speculative.Add(1)
-	e.launch(snap.URI, makeKey(next.Text, at), prov, prompt, shape, langID(next))
+	e.launch(snap.URI, k, prov, prompt, shape, langID(next))
 }

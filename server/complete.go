@@ -71,7 +71,10 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 	s.mu.Lock()
 	speculate := s.settings.Speculate
 	s.mu.Unlock()
-	if speculate && len(res.Items) > 0 && res.Source != "cache" {
+	// A client that says which suggestions it displayed (Copilot's
+	// protocol) gets the speculative call then, for those only: an answer
+	// superseded before it was drawn costs nothing more.
+	if speculate && len(res.Items) > 0 && res.Source != "cache" && !s.showNotes.Load() {
 		// A fresh suggestion is about to be shown: ask now for the state
 		// after its acceptance (the cache serves the typing-through
 		// states, which end in that same state). Text only, copied: the
@@ -81,6 +84,37 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 		go s.engine.Speculate(&spec, creq.Position, creq.Encoding, res.Items[0].Text)
 	}
 	return res, nil
+}
+
+// speculateShown is the speculative call for a suggestion the client
+// reports displayed, once per suggestion; the engine makes no second call
+// for a state it has guessed at already (complete may have, before the
+// client's first report). The document must be as it was when the
+// suggestion was made.
+func (s *Server) speculateShown(id string) {
+	s.showNotes.Store(true)
+	sh, ok := s.suggestions.markSpeculated(id)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	speculate, enc := s.settings.Speculate, s.enc
+	s.mu.Unlock()
+	if !speculate {
+		return
+	}
+	snap, err := s.ws.Snapshot(sh.URI, false)
+	if err != nil {
+		return
+	}
+	if snap.Version != sh.Version {
+		snap.Close() // typed on since: the state it guessed at is gone
+		return
+	}
+	go func() {
+		defer snap.Close()
+		s.engine.Speculate(snap, sh.At, enc, sh.Text)
+	}()
 }
 
 // acceptCommand is attached to every suggestion, so that the client tells
@@ -97,18 +131,22 @@ type suggestionLog struct {
 }
 
 type shown struct {
-	URI  string
-	Text string
+	URI     string
+	Text    string
+	At      workspace.Position // the cursor the suggestion is for
+	Version int32              // the document's, when it was made
+	// Speculated: its display was reported and acted on.
+	Speculated bool
 }
 
 func newSuggestionLog() *suggestionLog { return &suggestionLog{byID: map[string]shown{}} }
 
-func (l *suggestionLog) add(uri, text string) string {
+func (l *suggestionLog) add(sh shown) string {
 	id := fmt.Sprintf("ink-%d", l.next.Add(1))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ids = append(l.ids, id)
-	l.byID[id] = shown{uri, text}
+	l.byID[id] = sh
 	if len(l.ids) > 256 {
 		delete(l.byID, l.ids[0])
 		l.ids = l.ids[1:]
@@ -121,6 +159,21 @@ func (l *suggestionLog) get(id string) (shown, bool) {
 	defer l.mu.Unlock()
 	v, ok := l.byID[id]
 	return v, ok
+}
+
+// markSpeculated returns the suggestion id names unless its display was
+// reported before, and notes that it was: a suggestion shown twice is
+// guessed at once.
+func (l *suggestionLog) markSpeculated(id string) (shown, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.byID[id]
+	if !ok || v.Speculated {
+		return shown{}, false
+	}
+	v.Speculated = true
+	l.byID[id] = v
+	return v, true
 }
 
 // firstLine is a suggestion's first non-empty line, for labels.

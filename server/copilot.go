@@ -37,7 +37,7 @@ func init() {
 	for _, m := range []string{"notifyShown", "notifyAccepted", "notifyRejected"} {
 		requests[m] = telemetry
 	}
-	notifications["textDocument/didShowCompletion"] = telemetryNote
+	notifications["textDocument/didShowCompletion"] = didShowCompletion
 	notifications["textDocument/didPartiallyAcceptCompletion"] = telemetryNote
 	requests["workspace/executeCommand"] = executeCommand
 }
@@ -89,7 +89,7 @@ func getCompletions(s *Server, ctx context.Context, req *jsonrpc2.Request) (func
 		}
 		var out []map[string]any
 		for _, sg := range res.Items {
-			id := s.suggestions.add(uri, sg.Text)
+			id := s.suggestions.add(shown{URI: uri, Text: sg.Text, At: sg.Range.End, Version: version})
 			out = append(out, map[string]any{
 				"uuid":        id,
 				"text":        lineBefore + sg.Text,
@@ -117,8 +117,33 @@ func telemetry(s *Server, _ context.Context, req *jsonrpc2.Request) (func() (any
 		if _, known := s.suggestions.get(id); !known && req.Method == "notifyAccepted" {
 			return nil, errorf(codeInvalidParams, "%s: unknown uuid %q", req.Method, id)
 		}
+		if req.Method == "notifyShown" {
+			s.speculateShown(id)
+		}
 	}
 	return func() (any, error) { return "OK", nil }, nil
+}
+
+// didShowCompletion is the Copilot language server's note that an inline
+// suggestion is on screen: the time to ask for what follows its acceptance.
+// The suggestion is named by the argument of the command we attached to it.
+func didShowCompletion(s *Server, _ context.Context, req *jsonrpc2.Request) error {
+	var p struct {
+		Item struct {
+			Command *struct {
+				Arguments []any `json:"arguments"`
+			} `json:"command"`
+		} `json:"item"`
+	}
+	if err := decode(req, &p); err != nil {
+		return err
+	}
+	if c := p.Item.Command; c != nil && len(c.Arguments) > 0 {
+		if id, ok := c.Arguments[0].(string); ok {
+			s.speculateShown(id)
+		}
+	}
+	return nil
 }
 
 func telemetryNote(s *Server, _ context.Context, req *jsonrpc2.Request) error {

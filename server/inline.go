@@ -41,7 +41,7 @@ func inlineCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fu
 	if p.Context != nil && p.Context.SelectedCompletionInfo != nil {
 		selected = selectedExtra(creq.Snapshot, p.Context.SelectedCompletionInfo, creq.Encoding)
 	}
-	uri := p.TextDocument.URI
+	uri, version := p.TextDocument.URI, creq.Snapshot.Version
 	if p.PartialResultToken != nil {
 		token := p.PartialResultToken
 		creq.OnPartial = func(sg completion.Suggestion) {
@@ -62,7 +62,7 @@ func inlineCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fu
 			if !strings.HasPrefix(sg.Text, selected) {
 				continue // must extend the item selected in the popup
 			}
-			id := s.suggestions.add(uri, sg.Text)
+			id := s.suggestions.add(shown{URI: uri, Text: sg.Text, At: sg.Range.End, Version: version})
 			out.Items = append(out.Items, inlineCompletionItem{
 				InsertText: sg.Text, Range: sg.Range,
 				Command: &command{Title: "Inkling: accepted", Command: acceptCommand, Arguments: []any{id}},

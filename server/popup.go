@@ -35,7 +35,7 @@ func popupCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fun
 	}
 	off, _ := creq.Snapshot.Offset(*p.Position, creq.Encoding)
 	word := wordBefore(creq.Snapshot.Text[:off])
-	uri := p.TextDocument.URI
+	uri, version := p.TextDocument.URI, creq.Snapshot.Version
 	return func() (any, error) {
 		res, err := s.complete(ctx, creq)
 		if err != nil {
@@ -47,7 +47,7 @@ func popupCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fun
 			if len(label) > 80 {
 				label = label[:77] + "…"
 			}
-			id := s.suggestions.add(uri, sg.Text)
+			id := s.suggestions.add(shown{URI: uri, Text: sg.Text, At: sg.Range.End, Version: version})
 			out.Items = append(out.Items, completionItem{
 				Label:            word + label,
 				LabelDetails:     &labelDetails{Description: "Inkling"},

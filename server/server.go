@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -58,6 +59,7 @@ type Server struct {
 	pending     map[jsonrpc2.ID]context.CancelFunc
 	latest      map[string]jsonrpc2.ID // per document: the completion request that supersedes older ones
 	suggestions *suggestionLog
+	showNotes   atomic.Bool // the client reports suggestions it displays (see speculateShown)
 	exited      chan struct{}
 	exitOnce    sync.Once
 	parentPID   int

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +118,70 @@ func BenchmarkCancel(b *testing.B) {
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/cancel")
 		})
 	}
+}
+
+// BenchmarkAfterCancel is what typing does to the HTTP client: a stream is
+// cancelled after its first piece (the next key made it stale), and the
+// next request starts soon after. It measures Complete's call → the
+// request's arrival at the server, the provider's share of the
+// server-added latency. "finished" is the same after a stream that ended
+// normally, whose connection is reused: the floor. "nospare" is the shared
+// transport without its spare connection (see spareDialer).
+func BenchmarkAfterCancel(b *testing.B) {
+	noSpare := sharedTransport.Clone()
+	noSpare.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	defer noSpare.CloseIdleConnections()
+	for _, k := range kinds {
+		b.Run(k.kind, func(b *testing.B) { benchAfter(b, k.kind, false, nil) })
+		b.Run(k.kind+"/nospare", func(b *testing.B) { benchAfter(b, k.kind, false, &http.Client{Transport: noSpare}) })
+		b.Run(k.kind+"/finished", func(b *testing.B) { benchAfter(b, k.kind, true, nil) })
+	}
+}
+
+func benchAfter(b *testing.B, kind string, finish bool, client Doer) {
+	fake := providertest.NewFake(func(providertest.Recorded) providertest.Reply {
+		if finish {
+			return providertest.Text("a")
+		}
+		return providertest.Reply{Fault: providertest.Endless, Delay: time.Millisecond}
+	})
+	arrived := make(chan time.Time, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- time.Now():
+		default:
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	defer fake.Close()
+	var opts []Option
+	if client != nil {
+		opts = append(opts, WithHTTPClient(client))
+	}
+	prov, err := New(Config{Kind: kind, Endpoint: hs.URL, Model: "m"}, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var times []time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		err := prov.Complete(ctx, Prompt{Prefix: "x", MaxTokens: 1 << 20}, func(string) bool {
+			if !finish {
+				cancel()
+			}
+			return true
+		})
+		cancel()
+		if finish && err != nil || !finish && !errors.Is(err, context.Canceled) {
+			b.Fatal(err)
+		}
+		times = append(times, (<-arrived).Sub(start))
+		// The typist's next key comes a little later.
+		time.Sleep(2 * time.Millisecond)
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds()), "µs-p50/arrival")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "µs-p99/arrival")
 }

@@ -32,8 +32,13 @@ var sharedClient = &http.Client{Transport: sharedTransport}
 var sharedTransport = func() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 4
+	t.DialContext = spares.DialContext
 	return t
 }()
+
+// spares dials the shared transport's connections one ahead (see
+// spareDialer), with the default transport's dialer settings.
+var spares = newSpareDialer((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, spareMaxAge)
 
 // doer wraps the HTTP client of one provider. It sets the configured
 // headers, turns an error status into *Error (go-openai would drop the

@@ -120,6 +120,11 @@ func BenchmarkReplay(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			if testing.Verbose() {
+				for _, l := range r.Calls() {
+					b.Log(l)
+				}
+			}
 			for _, m := range r.Metrics() {
 				b.ReportMetric(m.Value, m.Unit)
 			}
@@ -218,6 +223,11 @@ func BenchmarkServerLatency(b *testing.B) {
 		var err error
 		if r, err = Run(context.Background(), cfg); err != nil {
 			b.Fatal(err)
+		}
+	}
+	if testing.Verbose() {
+		for _, l := range r.Calls() {
+			b.Log(l)
 		}
 	}
 	for _, m := range r.Metrics() {
