@@ -4,7 +4,10 @@
 // search. Beside the paper's caches it keeps one for the declaration the
 // cursor is in, and reads the current file once more with every
 // identifier and literal in the contexts abstracted, which predicts a
-// shape the file repeats with other names. It needs no network
+// shape the file repeats with other names; a reference model reads the
+// workspace as syntax, each name replaced by where it was last used
+// (ref.go); and for Go it rules out the tokens the open brackets forbid
+// (syntax.go). It needs no network
 // and no model files; it is the provider of last resort when no model
 // server is configured or reachable.
 package local
@@ -72,11 +75,15 @@ type Engine struct {
 	// idSym and litSym stand for every identifier and every literal in
 	// the shape model's contexts.
 	idSym, litSym uint32
+	firstRef      uint32 // the reference model's first symbol (ref.go)
 
 	trainMu sync.Mutex // serialises writers; held for a whole Train call
 
 	mu     sync.RWMutex // guards what follows; readers are requests
 	global *trie
+	// gref is the reference model of the workspace (ref.go).
+	gref   *trie
+	idents identCounts
 	space  *spacing
 	files  map[string][]byte // trained symbol ids per path, varint-encoded
 	// fileBytes is the memory files holds.
@@ -93,6 +100,7 @@ func New(opts Options) *Engine {
 		opts:    opts.withDefaults(),
 		vocab:   newVocab(),
 		global:  newTrie(),
+		gref:    newTrie(),
 		space:   newSpacing(),
 		files:   make(map[string][]byte),
 		open:    newTrie(),
@@ -108,6 +116,11 @@ func New(opts Options) *Engine {
 	// No lexer produces a NUL-led symbol.
 	abs := e.vocab.intern([]string{"\x00id", "\x00lit"}, nil)
 	e.idSym, e.litSym = abs[0], abs[1]
+	refs := make([]string, nRecent)
+	for k := range refs {
+		refs[k] = "\x00ref" + string(rune('0'+k))
+	}
+	e.firstRef = e.vocab.intern(refs, nil)[0]
 	return e
 }
 
@@ -132,14 +145,14 @@ func (e *Engine) Stats() Stats {
 		Files:  len(e.files),
 		Tokens: e.tokens,
 		Vocab:  e.vocab.len(),
-		Nodes:  e.global.nodes() + e.open.nodes(),
+		Nodes:  e.global.nodes() + e.gref.nodes() + e.open.nodes(),
 		Bytes:  e.bytesLocked(),
 		Prunes: e.prunes,
 	}
 }
 
 func (e *Engine) bytesLocked() int64 {
-	b := e.global.bytes() + e.open.bytes() + e.space.bytes() + e.vocab.bytes() + e.fileBytes
+	b := e.global.bytes() + e.gref.bytes() + e.open.bytes() + e.space.bytes() + e.vocab.bytes() + e.fileBytes
 	for _, s := range e.openSeq {
 		b += int64(4*len(s) + 48)
 	}
@@ -196,6 +209,7 @@ func (e *Engine) trainAll(files iter.Seq[source]) {
 		ids    []uint32
 		spaced []bool
 		packed []byte
+		preds  []uint32
 	}
 	ch := make(chan lexed, 4)
 	stop := make(chan struct{})
@@ -207,8 +221,9 @@ func (e *Engine) trainAll(files iter.Seq[source]) {
 			}
 			syms, spaced := lexSymbols(f.language, f.path, f.text)
 			ids := e.vocab.intern(syms, make([]uint32, 0, len(syms)))
+			preds := e.refSeq(ids, e.absFor(specFor("", f.path)))
 			select {
-			case ch <- lexed{f.path, ids, spaced, packIDs(ids)}:
+			case ch <- lexed{f.path, ids, spaced, packIDs(ids), preds}:
 			case <-stop:
 				return
 			}
@@ -216,14 +231,14 @@ func (e *Engine) trainAll(files iter.Seq[source]) {
 	}()
 	defer close(stop)
 	for l := range ch {
-		e.trainIDs(l.path, l.ids, l.spaced, l.packed)
+		e.trainIDs(l.path, l.ids, l.spaced, l.packed, l.preds)
 	}
 }
 
 // trainSymbols adds (or replaces) the file at path, given its symbols.
 func (e *Engine) trainSymbols(path string, syms []string, spaced []bool) {
 	ids := e.vocab.intern(syms, make([]uint32, 0, len(syms)))
-	e.trainIDs(path, ids, spaced, packIDs(ids))
+	e.trainIDs(path, ids, spaced, packIDs(ids), e.refSeq(ids, e.absFor(specFor("", path))))
 }
 
 // packIDs varint-encodes a file's symbol ids, as Engine.files keeps them.
@@ -235,9 +250,11 @@ func packIDs(ids []uint32) []byte {
 	return slices.Clone(buf) // most ids take one or two bytes: don't keep the slack
 }
 
-// trainIDs adds (or replaces) the file at path, given its symbol ids and
-// their packed form.
-func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte) {
+// trainIDs adds (or replaces) the file at path, given its symbol ids,
+// their packed form, and the reference model's symbols (refSeq). The
+// reference model abstracts by the path's language alone, so that
+// forgetting the file undoes exactly what was counted.
+func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte, preds []uint32) {
 	e.trainMu.Lock()
 	defer e.trainMu.Unlock()
 	e.forgetLocked(path)
@@ -247,9 +264,18 @@ func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte) 
 		// it unlocked to build bigger levels while requests go on; the
 		// write lock covers the swap and the counting.
 		g := e.global.grown(to - from)
+		gr := e.gref.grown(to - from)
 		e.mu.Lock()
 		if g != nil {
 			e.global.install(g)
+		}
+		if gr != nil {
+			e.gref.install(gr)
+		}
+		ract := e.gref.resume(preds[max(0, from-order+1):from])
+		for _, w := range preds[from:to] {
+			e.gref.extend(&ract, w, -1)
+			clear(ract[refOrder:])
 		}
 		act := e.global.resume(ids[max(0, from-order+1):from])
 		for i := from; i < to; i++ {
@@ -266,6 +292,7 @@ func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte) 
 	// Retrained and forgotten files leave n-grams counted zero times;
 	// when they are a third of the model, rebuild it without them.
 	stale := e.global.deadNodes() > 1<<14 && e.global.deadNodes()*3 > e.global.nodes()
+	staleRef := e.gref.deadNodes() > 1<<14 && e.gref.deadNodes()*3 > e.gref.nodes()
 	e.mu.Unlock()
 	if over {
 		e.pruneLocked()
@@ -273,6 +300,12 @@ func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte) 
 		nt := e.global.prune(0)
 		e.mu.Lock()
 		e.global = nt
+		e.mu.Unlock()
+	}
+	if staleRef {
+		nt := e.gref.prune(0)
+		e.mu.Lock()
+		e.gref = nt
 		e.mu.Unlock()
 	}
 }
@@ -297,11 +330,18 @@ func (e *Engine) forgetLocked(path string) {
 		ids = append(ids, uint32(v))
 		rest = rest[n:]
 	}
+	preds := e.refSeq(ids, e.absFor(specFor("", path)))
 	for from := 0; from < len(ids); from += batch {
+		to := min(from+batch, len(ids))
 		e.mu.Lock()
 		act := e.global.resume(ids[max(0, from-order+1):from])
-		for _, w := range ids[from:min(from+batch, len(ids))] {
+		for _, w := range ids[from:to] {
 			e.global.retract(&act, w)
+		}
+		ract := e.gref.resume(preds[max(0, from-order+1):from])
+		for _, w := range preds[from:to] {
+			e.gref.retract(&ract, w)
+			clear(ract[refOrder:])
 		}
 		e.mu.Unlock()
 	}
@@ -319,11 +359,15 @@ func (e *Engine) forgetLocked(path string) {
 // takes the write lock.
 func (e *Engine) pruneLocked() {
 	e.mu.RLock()
-	rest := e.bytesLocked() - e.global.bytes()
+	g, r := e.global.bytes(), e.gref.bytes()
+	rest := e.bytesLocked() - g - r
 	e.mu.RUnlock()
-	nt := e.global.prune(e.global.threshold(e.opts.MaxBytes/2 - rest))
+	// The two workspace models share what is left, in proportion.
+	budget := max(e.opts.MaxBytes/2-rest, 0)
+	nt := e.global.prune(e.global.threshold(int64(float64(budget) * float64(g) / float64(g+r))))
+	nr := e.gref.prune(e.gref.threshold(int64(float64(budget) * float64(r) / float64(g+r))))
 	e.mu.Lock()
-	e.global = nt
+	e.global, e.gref = nt, nr
 	e.prunes++
 	e.mu.Unlock()
 }
@@ -430,6 +474,7 @@ type query struct {
 	language string
 	prefix   []uint32
 	partial  string // the part of the word before the cursor, if any
+	cut      bool   // the prefix was cut: it does not start at the file's start
 	gap      bool   // the prefix ends in whitespace
 	lay      layout
 	fileSeqs [][]uint32      // suffix and snippets, extra file-cache text
@@ -450,7 +495,7 @@ func (e *Engine) prepare(p provider.Prompt) *query {
 		prefix = prefix[cut:]
 	}
 	toks := lex(sp, prefix, make([]Token, 0, len(prefix)/2))
-	q := &query{path: p.Path, language: p.Language}
+	q := &query{path: p.Path, language: p.Language, cut: len(prefix) < len(p.Prefix)}
 	if n := len(toks); n > 0 {
 		last := toks[n-1]
 		switch {
@@ -517,13 +562,16 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	dt := fileTries.Get().(*trie)
 	dt.add(pre[declStart(pre, e.isNL, strs):], nil, nil)
 	m := &mix{
-		tries:   [nModels]*trie{e.global, e.open, ft, st, dt},
-		weight:  weights,
-		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
-		firstNL: e.firstNL,
-		lastNL:  e.lastNL,
-		abs:     abs,
+		tries:    [nModels]*trie{e.global, e.open, ft, st, dt, e.gref},
+		weight:   weights,
+		uni:      1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL:  e.firstNL,
+		lastNL:   e.lastNL,
+		abs:      abs,
+		idSym:    e.idSym,
+		firstRef: e.firstRef,
 	}
+	e.refReady(m, specFor(q.language, q.path), strs)
 	// The current file is the file cache's; counted again as an open file
 	// it would only echo itself. So the open-files model is used when some
 	// other file is open.
@@ -541,6 +589,11 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	from := max(0, len(pre)-(order-1))
 	for _, w := range pre[from:] {
 		_, c = m.prob(&c, w)
+	}
+	c.recent = recentIn(pre, abs, e.idSym)
+	if specFor(q.language, q.path) == goSpec {
+		e.checkSyntax(m, strs)
+		c.syn = syntaxOf(q.prefix, strs, q.cut)
 	}
 	return m, c
 }

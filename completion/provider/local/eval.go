@@ -286,16 +286,22 @@ type reader struct {
 func (e *Engine) newReader(path string, n int) *reader {
 	abs := e.absFor(specFor("", path))
 	m := &mix{
-		tries:   [nModels]*trie{e.global, nil, newTrie(), newTrie(), newTrie()},
-		weight:  weights,
-		uni:     1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
-		firstNL: e.firstNL,
-		lastNL:  e.lastNL,
-		abs:     abs,
+		tries:    [nModels]*trie{e.global, nil, newTrie(), newTrie(), newTrie(), e.gref},
+		weight:   weights,
+		uni:      1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL:  e.firstNL,
+		lastNL:   e.lastNL,
+		abs:      abs,
+		idSym:    e.idSym,
+		firstRef: e.firstRef,
 	}
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()
+	if specFor("", path) == goSpec {
+		e.checkSyntax(m, strs)
+	}
+	e.refReady(m, specFor("", path), strs)
 	return &reader{m: m, c: m.start(), strs: strs, ids: make([]uint32, 0, n), steps: make([]uint32, 0, n)}
 }
 
@@ -306,11 +312,11 @@ func (rd *reader) read(w uint32) {
 	ft, st, dt := rd.m.tries[file], rd.m.tries[shape], rd.m.tries[decl]
 	rd.act = ft.room(1, rd.ids[max(0, i-order+1):], rd.act)
 	ft.extend(&rd.act, w, -1)
-	rd.c[file] = rd.act
+	rd.c.n[file] = rd.act
 	step := rd.m.abs(w)
 	rd.sact = st.room(2, rd.steps[max(0, i-order+1):], rd.sact)
 	st.extendShape(&rd.sact, w, step)
-	rd.c[shape] = rd.sact
+	rd.c.n[shape] = rd.sact
 	rd.ids = append(rd.ids, w)
 	rd.steps = append(rd.steps, step)
 	// A line at the top level starts a new declaration: as declStart.
@@ -324,7 +330,7 @@ func (rd *reader) read(w uint32) {
 	}
 	rd.dact = dt.room(1, rd.ids[max(rd.declFrom, i-order+1):i], rd.dact)
 	dt.extend(&rd.dact, w, -1)
-	rd.c[decl] = rd.dact
+	rd.c.n[decl] = rd.dact
 }
 
 // lines scores line completion at each code line's start (after its

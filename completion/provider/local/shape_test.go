@@ -50,7 +50,7 @@ func TestShapeModelGeneralises(t *testing.T) {
 	plain := *m
 	plain.tries[shape] = nil
 	pc := c
-	pc[shape] = [order]uint32{}
+	pc.n[shape] = [order]uint32{}
 	without := plain.rank(&pc, want, 10, nil)
 	pWithout, _ := plain.prob(&pc, want)
 	if with != 1 {
