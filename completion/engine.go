@@ -108,7 +108,8 @@ type Engine struct {
 	prov      provider.Provider
 	retriever Retriever
 	opts      Options
-	flights   map[string]*flight // per document: the model call in flight
+	flights   map[string]*flight   // per document: the model call in flight
+	retiring  map[string][]*flight // per document: calls to cancel once the next one is sent (see retire)
 	typing    map[string]*typingRate
 	extras    map[string]*extra // per document: extra context kept between requests
 	anchors   map[string]int    // per document: the first line of the last prompt's window
@@ -138,7 +139,7 @@ type Launch struct {
 // New returns an engine over ws that asks p.
 func New(ws *workspace.Workspace, p provider.Provider, opts Options) *Engine {
 	return &Engine{ws: ws, prov: p, opts: opts, cache: newAnswerCache(100),
-		flights: map[string]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}, anchors: map[string]int{},
+		flights: map[string]*flight{}, retiring: map[string][]*flight{}, typing: map[string]*typingRate{}, extras: map[string]*extra{}, anchors: map[string]int{},
 		guessed: map[string]key{}}
 }
 

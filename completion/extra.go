@@ -192,9 +192,14 @@ func (e *Engine) Forget(uri string) {
 	delete(e.typing, uri)
 	f := e.flights[uri]
 	delete(e.flights, uri)
+	stale := e.retiring[uri]
+	delete(e.retiring, uri)
 	e.mu.Unlock()
 	if f != nil {
 		f.cancel()
+	}
+	for _, o := range stale {
+		o.cancel()
 	}
 }
 

@@ -33,16 +33,36 @@ type flight struct {
 }
 
 // launch starts a model call for uri, replacing (and cancelling) whatever
-// was in flight for it.
+// was in flight for it. The calls it replaces, and those retired for uri
+// since the last launch, are cancelled once the new call's request is out
+// (see provider.WithSent), with backends that say when that is.
 func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.Prompt, s Shape, lang string) *flight {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &flight{uri: uri, k: k, cancel: cancel, done: make(chan struct{}), cut: newCutter(s, lang), changed: make(chan struct{})}
 	e.mu.Lock()
-	if old := e.flights[uri]; old != nil {
-		old.cancel()
-	}
+	old := e.flights[uri]
+	stale := e.retiring[uri]
+	delete(e.retiring, uri)
 	e.flights[uri] = f
 	e.mu.Unlock()
+	if old != nil {
+		stale = append(stale, old)
+		if provider.ReportsSent(p) {
+			time.AfterFunc(retireDelay, old.cancel)
+		}
+	}
+	if len(stale) > 0 {
+		end := func() {
+			for _, o := range stale {
+				o.cancel()
+			}
+		}
+		if provider.ReportsSent(p) {
+			ctx = provider.WithSent(ctx, func() { time.AfterFunc(time.Millisecond, end) })
+		} else {
+			end()
+		}
+	}
 	e.Stats.ModelCalls.Add(1)
 	go func() {
 		defer close(f.done)
@@ -112,8 +132,28 @@ func (e *Engine) joinable(uri, text string, offset int, suffixHash uint64) (f *f
 		delete(e.flights, uri)
 	}
 	e.mu.Unlock()
-	f.cancel()
+	e.retire(uri, f)
 	return nil, "", false
+}
+
+// retireDelay bounds how long a call whose answer can no longer be used
+// runs on, waiting for the call that replaces it to be sent: about the
+// server's time from a request to its model call, at the 99th percentile.
+const retireDelay = 10 * time.Millisecond
+
+// retire cancels f, a call whose answer can no longer be used, when the
+// next call for uri has been sent or after retireDelay, whichever comes
+// first (at once with a backend that does not say when a request is sent).
+// Cancelling it first put the ending of the old call on the new one's path.
+func (e *Engine) retire(uri string, f *flight) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !provider.ReportsSent(e.prov) {
+		f.cancel()
+		return
+	}
+	time.AfterFunc(retireDelay, f.cancel)
+	e.retiring[uri] = append(e.retiring[uri], f)
 }
 
 // wait blocks until the flight's answer is complete or ctx ends, passing the

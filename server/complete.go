@@ -52,8 +52,9 @@ func (s *Server) startCompletion(ctx context.Context, req *jsonrpc2.Request, uri
 // complete runs the engine and frees the snapshot.
 func (s *Server) complete(ctx context.Context, creq completion.Request) (*completion.Result, error) {
 	// Freed after the answer has gone: deleting a tree that had edits
-	// applied to it (TreeNow) takes up to a millisecond on a large file.
-	defer func() { go creq.Snapshot.Close() }()
+	// applied to it (TreeNow) takes up to a millisecond on a large file,
+	// and done meanwhile it competed with the reply for the CPU.
+	defer afterReply(ctx, creq.Snapshot.Close)
 	if creq.Snapshot.Tree == nil {
 		// Never wait for a reparse here: its error recovery can take
 		// hundreds of milliseconds in a large file with a brace just

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -53,7 +54,8 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		s.replyError(conn, req.ID, &rpcError{codeMethodNotFound, "method not supported: " + req.Method})
 		return
 	}
-	rctx, cancel := context.WithCancel(ctx)
+	after := &cleanups{}
+	rctx, cancel := context.WithCancel(context.WithValue(ctx, cleanupsKey{}, after))
 	s.mu.Lock()
 	s.pending[req.ID] = cancel
 	s.mu.Unlock()
@@ -62,6 +64,7 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	run, err := h(s, rctx, req)
 	if err != nil {
 		s.finish(conn, req, nil, err)
+		after.run()
 		return
 	}
 	go func() {
@@ -69,13 +72,47 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 			if r := recover(); r != nil {
 				s.log.Error("handler panic", zap.String("method", req.Method), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 				s.finish(conn, req, nil, errorf(codeInternalError, "%s: internal error: %v", req.Method, r))
+				after.run()
 			}
 		}()
 		start := time.Now()
 		res, err := run()
-		s.log.Debug("request", zap.String("method", req.Method), zap.Duration("took", time.Since(start)), zap.Error(err))
 		s.finish(conn, req, res, err)
+		s.log.Debug("request", zap.String("method", req.Method), zap.Duration("took", time.Since(start)), zap.Error(err))
+		after.run()
 	}()
+}
+
+// cleanups are what a request leaves to do once its reply is written.
+type cleanups struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+type cleanupsKey struct{}
+
+// afterReply runs f once the reply to the request of ctx is written, off
+// the answer's path; right away in the background for a ctx that belongs
+// to no request.
+func afterReply(ctx context.Context, f func()) {
+	c, _ := ctx.Value(cleanupsKey{}).(*cleanups)
+	if c == nil {
+		go f()
+		return
+	}
+	c.mu.Lock()
+	c.fs = append(c.fs, f)
+	c.mu.Unlock()
+}
+
+func (c *cleanups) run() {
+	c.mu.Lock()
+	fs := c.fs
+	c.fs = nil
+	c.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // maxErrorBytes bounds the message of an error sent to the client.

@@ -113,3 +113,29 @@ func TestDefaultLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// writeCounter keeps every Write apart.
+type writeCounter struct{ writes []string }
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
+
+// TestOneWritePerMessage: a message's header and body go out in one Write
+// (one read for the client, one system call on stdout), and read back.
+func TestOneWritePerMessage(t *testing.T) {
+	var w writeCounter
+	st := newStream(nil, &w, nil, 1<<20)
+	msg := map[string]any{"jsonrpc": "2.0", "id": 1, "result": "ünïcode"}
+	if err := st.WriteObject(msg); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.writes) != 1 {
+		t.Fatalf("%d writes for one message: %q", len(w.writes), w.writes)
+	}
+	var v map[string]any
+	if err := newStream(strings.NewReader(w.writes[0]), io.Discard, nil, 1<<20).ReadObject(&v); err != nil || v["result"] != "ünïcode" {
+		t.Fatalf("read back %v, %v from %q", v, err, w.writes[0])
+	}
+}

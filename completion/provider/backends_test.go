@@ -427,7 +427,8 @@ func TestPreview(t *testing.T) {
 
 func TestConnectionReused(t *testing.T) {
 	// A stream that ends normally leaves its connection for the next request
-	// (the end of the chunked body is read before closing).
+	// (the end of the chunked body is read, in the background, before
+	// closing; a typist's next request comes well after that).
 	for _, k := range kinds {
 		t.Run(k.kind, func(t *testing.T) {
 			s := providertest.Start(t, providertest.Fixed(strings.Repeat("x := y + z ", 20)))
@@ -439,6 +440,7 @@ func TestConnectionReused(t *testing.T) {
 				if err := prov.Complete(ctx, Prompt{Prefix: "x", MaxTokens: 500}, func(string) bool { return true }); err != nil {
 					t.Fatal(err)
 				}
+				drains.Wait()
 			}
 			if diff := cmp.Diff([]bool{false, true, true}, reused); diff != "" {
 				t.Errorf("connection reuse (-want +got):\n%s", diff)

@@ -130,6 +130,15 @@ func (c *chat) Complete(ctx context.Context, p Prompt, onText func(string) bool)
 					continue
 				}
 				out, done := cl.feed(ch.Delta.Content)
+				if ch.FinishReason != "" {
+					// The answer is complete: answer now, without
+					// waiting for [DONE] and the end of the stream.
+					watchdogFrom(ctx).end()
+					if emit(out) {
+						emit(cl.flush())
+					}
+					return nil
+				}
 				if !emit(out) || done {
 					return nil
 				}

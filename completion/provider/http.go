@@ -26,8 +26,11 @@ type Doer interface {
 
 // sharedClient keeps connections to the model server alive across requests
 // and across providers rebuilt on a configuration change. No client-wide
-// timeout: the watchdog owns deadlines, per request.
-var sharedClient = &http.Client{Transport: sharedTransport}
+// timeout: the watchdog owns deadlines, per request. Plain HTTP goes
+// through sharedDirect, the rest through sharedTransport.
+var sharedClient = &http.Client{Transport: sharedDirect}
+
+var sharedDirect = newDirectTransport(sharedTransport, spares)
 
 var sharedTransport = func() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
@@ -166,16 +169,19 @@ type watchdogKey struct{}
 // It is paused while the caller's onText runs, so a slow consumer is not
 // taken for a slow server.
 type watchdog struct {
-	mu      sync.Mutex
-	timer   *time.Timer
-	idle    time.Duration
-	started bool
-	ended   bool // the answer is complete; only the stream's end is left
-	stopped bool
+	mu       sync.Mutex
+	timer    *time.Timer
+	idle     time.Duration
+	cancel   context.CancelCauseFunc // ends the request
+	unfollow func() bool             // stops the caller's cancellation from reaching the request
+	started  bool
+	ended    bool // the answer is complete; only the stream's end is left
+	draining bool // the stream's end is being read in the background
+	stopped  bool
 }
 
 func startWatchdog(cancel context.CancelCauseFunc, firstByte, idle time.Duration) *watchdog {
-	w := &watchdog{idle: idle}
+	w := &watchdog{idle: idle, cancel: cancel}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.timer = time.AfterFunc(firstByte, func() {
@@ -211,9 +217,10 @@ func (w *watchdog) touch() {
 }
 
 // end records that the answer is complete: closing the body then reads the
-// rest of the stream, briefly, so that the connection can be reused.
-// Without end (an early stop), closing drops the connection, which is how
-// the server learns to stop generating.
+// rest of the stream ([DONE], the chunked encoding's end) in the
+// background, briefly, so that the connection can be reused while the
+// caller already has its answer. Without end (an early stop), closing
+// drops the connection, which is how the server learns to stop generating.
 func (w *watchdog) end() {
 	if w == nil {
 		return
@@ -226,10 +233,70 @@ func (w *watchdog) end() {
 	}
 }
 
-func (w *watchdog) isEnded() bool {
+// startDrain says whether closing the body should read the stream's end
+// in the background, and if so hands the request over to that reading: the
+// caller's cancellation no longer reaches it (the caller has its answer and
+// is free to go), the drain deadline still does, and drained ends it.
+func (w *watchdog) startDrain() bool {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	ok := w.ended && !w.stopped && !w.draining
+	w.draining = ok
+	unfollow := w.unfollow
+	w.mu.Unlock()
+	if ok && unfollow != nil {
+		unfollow()
+	}
+	return ok
+}
+
+// isDraining says whether the request now belongs to a background drain.
+func (w *watchdog) isDraining() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.ended && !w.stopped
+	return w.draining
+}
+
+// drained ends a request whose stream's end was read in the background.
+func (w *watchdog) drained() {
+	w.stop()
+	w.cancel(nil)
+}
+
+// drains counts the stream ends being read in the background (tests wait
+// for them before looking for leaked goroutines). Not a sync.WaitGroup:
+// new drains start while a test waits, which a WaitGroup forbids.
+var drains drainCount
+
+type drainCount struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (d *drainCount) Add(n int) {
+	d.mu.Lock()
+	d.n += n
+	if d.n == 0 && d.cond != nil {
+		d.cond.Broadcast()
+	}
+	d.mu.Unlock()
+}
+
+func (d *drainCount) Done() { d.Add(-1) }
+
+// Wait returns once no drain is running.
+func (d *drainCount) Wait() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cond == nil {
+		d.cond = sync.NewCond(&d.mu)
+	}
+	for d.n > 0 {
+		d.cond.Wait()
+	}
 }
 
 func watchdogFrom(ctx context.Context) *watchdog {
@@ -271,8 +338,15 @@ func watched(rc io.ReadCloser, wd *watchdog) io.ReadCloser {
 }
 
 func (b *watchedBody) Close() error {
-	if b.wd.isEnded() {
-		_, _ = io.CopyN(io.Discard, b.ReadCloser, 4<<10)
+	if b.wd.startDrain() {
+		drains.Add(1)
+		go func() {
+			defer drains.Done()
+			_, _ = io.CopyN(io.Discard, b.ReadCloser, 4<<10)
+			b.ReadCloser.Close()
+			b.wd.drained()
+		}()
+		return nil
 	}
 	return b.ReadCloser.Close()
 }

@@ -13,7 +13,8 @@ import (
 // a backend opens must be closed, whichever way the request ends.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	sharedTransport.CloseIdleConnections()
+	drains.Wait()
+	sharedDirect.CloseIdleConnections()
 	spares.closeAll()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {

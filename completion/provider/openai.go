@@ -143,6 +143,15 @@ func (c *completions) Complete(ctx context.Context, p Prompt, onText func(string
 					continue
 				}
 				out, done := st.feed(ch.Text)
+				if ch.FinishReason != "" {
+					// The answer is complete: answer now, without
+					// waiting for [DONE] and the end of the stream.
+					watchdogFrom(ctx).end()
+					if emit(out) {
+						emit(st.flush())
+					}
+					return nil
+				}
 				if !emit(out) || done {
 					return nil
 				}

@@ -70,15 +70,28 @@ func maxTokens(p Prompt) int {
 func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 	send func(reqCtx context.Context, emit func(string) bool) error) error {
 
-	reqCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	// reqCtx follows ctx while the answer streams, not after: once the
+	// answer is complete, the stream's end is read in the background (see
+	// watchedBody.Close) so that the connection can be reused, and the
+	// caller, answered, may cancel ctx meanwhile.
+	reqCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	unfollow := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
 	if b.cfg.Timeout > 0 {
 		t := time.AfterFunc(b.cfg.Timeout, func() { cancel(errTooSlow) })
 		defer t.Stop()
 	}
 	wd := startWatchdog(cancel, b.cfg.FirstByteTimeout, b.cfg.IdleTimeout)
-	defer wd.stop()
+	wd.unfollow = unfollow
+	defer func() {
+		if !wd.isDraining() { // else the drain ends the request
+			unfollow()
+			wd.stop()
+			cancel(nil)
+		}
+	}()
 	reqCtx = context.WithValue(reqCtx, watchdogKey{}, wd)
+	reqCtx, sent := traceSent(reqCtx)
+	defer sent()
 
 	// A server that ignores max_tokens would stream forever; real servers
 	// send at most one event per token, so twice the budget (plus slack for
@@ -109,7 +122,9 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 		return true
 	}
 	err := send(reqCtx, emit)
-	wd.stop()
+	if !wd.isDraining() {
+		wd.stop()
+	}
 
 	switch {
 	case tooBig:

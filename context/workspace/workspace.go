@@ -263,6 +263,8 @@ func (w *Workspace) catchUp(b *buffer) {
 }
 
 func (w *Workspace) reparseLoop() {
+	// What requests leave of the CPU: they use the tree as it is (TreeNow).
+	lowerPriority()
 	for {
 		w.mu.Lock()
 		var b *buffer

@@ -304,6 +304,7 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 	}
 	var launchedBy []int // per call: the index of the request that started it
 	pre := make([]time.Duration, len(calls))
+	lines := make([]string, 0, len(calls)) // per call, for Calls
 	// Calls are matched to launches in order by the prompt's prefix: a
 	// call cancelled before its request reached the model has a launch but
 	// no call.
@@ -341,7 +342,7 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 			ru = reuse(calls[i-1].prompt, c.prompt)
 			r.Reuse = append(r.Reuse, ru)
 		}
-		r.calls = append(r.calls, fmt.Sprintf("call %d: key %d, debounce %v, pre %v (engine %v, provider and HTTP %v), %d tokens, prompt %d bytes, reuse %.3f",
+		lines = append(lines, fmt.Sprintf("call %d: key %d, debounce %v, pre %v (engine %v, provider and HTTP %v), %d tokens, prompt %d bytes, reuse %.3f",
 			i, j, deb, pre[i], prep, wire, c.tokens, len(c.prompt), ru))
 	}
 	starter := map[int]int{}
@@ -406,11 +407,13 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 		}
 		if best >= 0 && best < time.Second {
 			r.PostLast = append(r.PostLast, best)
+			lines[i] += fmt.Sprintf(", post %v", best)
 			if pre[i] >= 0 {
 				r.Added = append(r.Added, pre[i]+best)
 			}
 		}
 	}
+	r.calls = append(lines, r.calls...)
 	return r
 }
 
