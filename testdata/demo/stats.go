@@ -32,4 +32,4 @@ func (s *Store) Reset() {
 
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	s.store.Reset()
-	w.WriteHeader(
+	w.WriteHeader(http.
