@@ -20,13 +20,17 @@ func TestDirectRetriesClosedIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	var mu sync.Mutex
 	var bodies []string
 	conns := 0
+	// The accept loop counts itself, so that the count can't fall to zero
+	// (and Wait return) while it may still add a connection.
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer ln.Close()
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
