@@ -538,6 +538,21 @@ const maxCache = 4000
 // than maxCache symbols of code.
 const maxPrefixBytes = 16 << 10
 
+// newMix returns a mix of the given models with the engine's weights
+// and symbols; abs is the shape model's abstraction.
+func (e *Engine) newMix(tries [nModels]*trie, abs func(uint32) uint32) *mix {
+	return &mix{
+		tries:    tries,
+		weight:   weights,
+		uni:      1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
+		firstNL:  e.firstNL,
+		lastNL:   e.lastNL,
+		abs:      abs,
+		idSym:    e.idSym,
+		firstRef: e.firstRef,
+	}
+}
+
 // mixFor builds the models for q; the caller calls m.release when done.
 func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	ft := fileTries.Get().(*trie)
@@ -561,16 +576,7 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	e.vocab.mu.RUnlock()
 	dt := fileTries.Get().(*trie)
 	dt.add(pre[declStart(pre, e.isNL, strs):], nil, nil)
-	m := &mix{
-		tries:    [nModels]*trie{e.global, e.open, ft, st, dt, e.gref},
-		weight:   weights,
-		uni:      1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
-		firstNL:  e.firstNL,
-		lastNL:   e.lastNL,
-		abs:      abs,
-		idSym:    e.idSym,
-		firstRef: e.firstRef,
-	}
+	m := e.newMix([nModels]*trie{e.global, e.open, ft, st, dt, e.gref}, abs)
 	e.refReady(m, specFor(q.language, q.path), strs)
 	// The current file is the file cache's; counted again as an open file
 	// it would only echo itself. So the open-files model is used when some

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -186,29 +187,13 @@ func splitFiles(dir string, holdOut float64, dev bool, maxFileBytes int) (train,
 	// Hold out the files whose path hashes lowest: deterministic, and
 	// exactly the asked fraction however the module is laid out.
 	hash := func(s string) uint64 { h := fnv.New64a(); h.Write([]byte(s)); return h.Sum64() }
-	slices.SortFunc(all, func(a, b evalFile) int {
-		ha, hb := hash(a.path), hash(b.path)
-		if ha < hb {
-			return -1
-		} else if ha > hb {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, func(a, b evalFile) int { return cmp.Compare(hash(a.path), hash(b.path)) })
 	nTest := max(1, int(float64(len(all))*holdOut+0.5))
 	test, train = all[:nTest], all[nTest:]
 	if dev {
 		salted := func(s string) uint64 { return hash("dev:" + s) }
 		train = slices.Clone(train)
-		slices.SortFunc(train, func(a, b evalFile) int {
-			ha, hb := salted(a.path), salted(b.path)
-			if ha < hb {
-				return -1
-			} else if ha > hb {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(train, func(a, b evalFile) int { return cmp.Compare(salted(a.path), salted(b.path)) })
 		// A larger development share than the test's, for steadier figures.
 		nDev := max(1, int(float64(len(train))*2*holdOut+0.5))
 		test, train = train[:nDev], train[nDev:]
@@ -285,16 +270,7 @@ type reader struct {
 // them interned; e.mu must be held for reading while it is used.
 func (e *Engine) newReader(path string, n int) *reader {
 	abs := e.absFor(specFor("", path))
-	m := &mix{
-		tries:    [nModels]*trie{e.global, nil, newTrie(), newTrie(), newTrie(), e.gref},
-		weight:   weights,
-		uni:      1 / float64(e.vocab.len()), // ids 1..len-1 and one unknown
-		firstNL:  e.firstNL,
-		lastNL:   e.lastNL,
-		abs:      abs,
-		idSym:    e.idSym,
-		firstRef: e.firstRef,
-	}
+	m := e.newMix([nModels]*trie{e.global, nil, newTrie(), newTrie(), newTrie(), e.gref}, abs)
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()
