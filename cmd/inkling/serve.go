@@ -57,7 +57,7 @@ func serve(args []string) error {
 
 	if *listen == "" {
 		s := server.New(opts)
-		err := s.Serve(ctx, os.Stdin, os.Stdout, nil)
+		err := s.Serve(ctx, pollableStdin(), os.Stdout, nil)
 		if err != nil {
 			log.Info("session ended", zap.Error(err))
 			os.Exit(1)
