@@ -46,6 +46,7 @@ func benchReplay(args []string) error {
 	partials := fs.Bool("partials", true, "send a partialResultToken (streaming ghost text)")
 	invoked := fs.Bool("invoked", false, "triggerKind Invoked instead of Automatic (no debounce)")
 	verbose := fs.Bool("v", false, "list every model call and every request left without a suggestion")
+	child := fs.Bool("child", false, "run this binary's server as a child process over stdio, as an editor does (default: in-process)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,6 +63,13 @@ func benchReplay(args []string) error {
 	cfg := replay.DefaultConfig(c)
 	cfg.KeyDelay, cfg.LinePause, cfg.TTFT, cfg.TokenDelay = *key, *pause, *ttft, *tok
 	cfg.Mode, cfg.Partials, cfg.Invoked = replay.Mode(*mode), *partials, *invoked
+	if *child {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cfg.Command = []string{exe, "serve"}
+	}
 	fmt.Fprintf(os.Stderr, "typing %d keys of %s…\n", len(c.Keys()), c.Name)
 	r, err := replay.Run(context.Background(), cfg)
 	if err != nil {

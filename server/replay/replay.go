@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,7 +21,6 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/inkling-ls/inkling/completion"
-	"github.com/inkling-ls/inkling/server"
 )
 
 // Config is one replay.
@@ -44,6 +42,14 @@ type Config struct {
 	// Root is the workspace folder (a new empty one when ""). The typed
 	// file is opened at Root/Case.Path, which should not exist on disk.
 	Root string
+	// Command, when set, is the server to run as a child process over its
+	// stdin and stdout (e.g. the built binary and "serve"), as an editor
+	// runs it; otherwise the server runs in-process over pipes. A child
+	// keeps the editor's and the fake model's work off the server's own
+	// scheduler, so its timings are the ones a user meets. Without the
+	// engine's launch reports, calls are matched to requests by the
+	// prompt, and pre includes any debounce.
+	Command []string
 }
 
 // Tab is an open file besides the one typed.
@@ -63,6 +69,7 @@ type request struct {
 	asked   time.Time // the inlineCompletion request written
 	line    int       // its position
 	col     int
+	offset  int // the cursor's byte offset in the case's text
 	token   string
 	replied time.Time
 	items   int
@@ -91,22 +98,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		"INKLING_PROVIDER": "openai", "INKLING_ENDPOINT": hs.URL + "/v1",
 		"INKLING_MODEL": "qwen2.5-coder:1.5b-base", "INKLING_API_KEY": "replay",
 	}
-	srv := server.New(server.Options{Version: "replay", NoProbe: true, Env: func(k string) string { return env[k] }})
-	var launchMu sync.Mutex
-	var launches []completion.Launch
-	srv.Engine().OnLaunch = func(l completion.Launch) {
-		launchMu.Lock()
-		launches = append(launches, l)
-		launchMu.Unlock()
-	}
-
-	cr, sw := io.Pipe()
-	sr, cw := io.Pipe()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, sr, sw, sw) }()
-	ed := newEditor(ctx, pipeRW{cr, cw})
+	var sv *served
+	if len(cfg.Command) > 0 {
+		sv, err = startChild(ctx, cfg.Command, env)
+	} else {
+		sv = startInProcess(ctx, env)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer sv.stop()
+	ed := newEditor(ctx, sv.rw)
 	defer ed.conn.Close()
 
 	if cfg.Root != "" {
@@ -157,6 +161,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	next := start
 	var prev *request
+	offset := cfg.Case.Start
 	for i, k := range keys {
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
@@ -188,7 +193,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.token = fmt.Sprintf("p%d", r.id)
 			params["partialResultToken"] = r.token
 		}
-		r.line, r.col, r.asked = line, col, time.Now()
+		offset += len(k)
+		r.line, r.col, r.offset, r.asked = line, col, offset, time.Now()
 		w, err := ed.conn.DispatchCall(ctx, "textDocument/inlineCompletion", params, jsonrpc2.PickID(jsonrpc2.ID{Num: uint64(r.id)}))
 		if err != nil {
 			return nil, err
@@ -221,24 +227,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	case <-time.After(cfg.Drain):
 		return nil, errors.New("replay: the last request was not answered in time")
 	}
+	st, err := sv.stats(ctx, ed)
+	if err != nil {
+		return nil, err
+	}
 	var nothing any
 	if err := ed.conn.Call(ctx, "shutdown", nil, &nothing); err != nil {
 		return nil, fmt.Errorf("shutdown: %w", err)
 	}
 	_ = notify("exit", nil)
-	select {
-	case <-served:
-	case <-time.After(5 * time.Second):
-	}
-	cw.Close()
+	sv.wait(5 * time.Second)
 
-	st := srv.Engine().Stats.Snapshot()
-	launchMu.Lock()
-	ls := append([]completion.Launch(nil), launches...)
-	launchMu.Unlock()
+	calls := m.snapshot()
+	ls := sv.launches()
 	reqMu.Lock()
 	defer reqMu.Unlock()
-	return report(cfg, reqs, m.snapshot(), ls, st, ed, typing), nil
+	if len(cfg.Command) > 0 {
+		ls = launchesFromPrompts(cfg.Case, reqs, calls)
+	}
+	return report(cfg, reqs, calls, ls, st, ed, typing), nil
 }
 
 func pos(line, col int) map[string]any { return map[string]any{"line": line, "character": col} }

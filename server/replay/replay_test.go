@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,11 +57,26 @@ func splitLines(s string) []string {
 // file, typing through its answers must cost far fewer model calls than keys,
 // and most requests must be answered.
 func TestReplayOracle(t *testing.T) {
+	testReplayOracle(t, nil)
+}
+
+// TestReplayOracleChild is the same replay against the built binary as a
+// child process: the calls, matched to requests by their prompts, must
+// give the same kind of report.
+func TestReplayOracleChild(t *testing.T) {
+	r := testReplayOracle(t, []string{buildServer(t), "serve"})
+	if len(r.PreSend) == 0 {
+		t.Errorf("no call matched to its request by prompt: %v", r.Calls())
+	}
+}
+
+func testReplayOracle(t *testing.T, command []string) *Report {
 	c := &Case{Path: "a.go", Text: "package a\n\nfunc add(a, b int) int {\n\treturn a + b\n}\n"}
 	c.Start = len("package a\n\n")
 	c.End = len(c.Text)
 	cfg := DefaultConfig(c)
 	cfg.KeyDelay, cfg.LinePause, cfg.TTFT, cfg.TokenDelay = 50*time.Millisecond, 80*time.Millisecond, 20*time.Millisecond, time.Millisecond
+	cfg.Command = command
 	r, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +93,20 @@ func TestReplayOracle(t *testing.T) {
 	if len(r.Reuse) != r.ModelCalls-1 {
 		t.Errorf("%d reuse ratios for %d calls", len(r.Reuse), r.ModelCalls)
 	}
+	return r
+}
+
+// buildServer builds the binary as a user gets it (no race detector, even
+// under -race) into a temporary folder.
+func buildServer(tb testing.TB) string {
+	tb.Helper()
+	exe := filepath.Join(tb.TempDir(), "inkling")
+	cmd := exec.Command("go", "build", "-o", exe, "./cmd/inkling")
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return exe
 }
 
 // repoRoot is the workspace the benchmarks index: this repository.
@@ -212,14 +242,33 @@ func largestGoFiles(tb testing.TB, n int) []string {
 // debounce make a fresh model call every few keys. (Automatic triggers with
 // debounceMs 0 rather than invoked ones: an invoked request also samples
 // alternatives, two more calls that are not what this measures.)
+//
+// binary is the built server as a child process over its stdio, as an
+// editor runs it: the figure to quote. inprocess runs it in this process,
+// where the editor and the fake model share its scheduler (their own work
+// counts as the server's) but the engine reports its preparation time.
 func BenchmarkServerLatency(b *testing.B) {
 	c := bigCase(b, loadCase(b, "func30.txtar"), 10000)
+	exe := buildServer(b)
+	for _, mode := range []string{"binary", "inprocess"} {
+		b.Run(mode, func(b *testing.B) {
+			var command []string
+			if mode == "binary" {
+				command = []string{exe, "serve"}
+			}
+			serverLatency(b, c, command)
+		})
+	}
+}
+
+func serverLatency(b *testing.B, c *Case, command []string) {
 	var r *Report
 	for range b.N {
 		cfg := DefaultConfig(c)
 		cfg.Root = repoRoot
 		cfg.Tabs = tabs(b, largestGoFiles(b, 20)...)
 		cfg.Mode, cfg.Settings = Wrong, map[string]any{"debounceMs": 0}
+		cfg.Command = command
 		var err error
 		if r, err = Run(context.Background(), cfg); err != nil {
 			b.Fatal(err)
