@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,7 +229,7 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	if !ok {
 		return &Result{Reason: "mid-line"}, nil
 	}
-	suffixHash := maphash.String(seed, snap.Text[offset:])
+	suffixHash := hashAfter(snap.Text, offset)
 	reply = e.alternatives(ctx, req, snap, offset, shape, reply) // Cycling: more suggestions
 
 	// 1. The user is typing through an answer we already have.

@@ -3,7 +3,6 @@ package completion
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -272,7 +271,7 @@ func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc
 	if !ok {
 		return
 	}
-	suffixHash := maphash.String(seed, next.Text[at:])
+	suffixHash := hashAfter(next.Text, at)
 	if _, ok := e.cache.lookup(next.Text, at, suffixHash); ok {
 		return // already known
 	}
