@@ -87,9 +87,21 @@ func BenchmarkExcluded(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	for b.Loop() {
-		if x.Excluded(p) {
-			b.Fatal("excluded")
-		}
+	// first: the rules just changed, so the verdict is worked out;
+	// again: the verdict remembered, as for each later request.
+	for _, again := range []bool{false, true} {
+		name := map[bool]string{false: "first", true: "again"}[again]
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if !again {
+					x.rulesMu.Lock()
+					x.rulesChangedLocked()
+					x.rulesMu.Unlock()
+				}
+				if x.Excluded(p) {
+					b.Fatal("excluded")
+				}
+			}
+		})
 	}
 }
