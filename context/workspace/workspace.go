@@ -299,8 +299,26 @@ func (w *Workspace) reparseLoop() {
 			// busy 47 % of the time and every hop on the answer's path
 			// queued behind it on a 2-core machine.
 			if took := time.Since(began); took > slowParse {
-				time.Sleep(min(3*took, 3*time.Second))
+				w.rest(b, min(3*took, 3*time.Second))
 			}
+		}
+	}
+}
+
+// rest sleeps for d, or until b is closed: a closed buffer needs no
+// reparse, and the loop (with its thread) should not outlive it.
+func (w *Workspace) rest(b *buffer, d time.Duration) {
+	for end := time.Now().Add(d); ; {
+		left := time.Until(end)
+		if left <= 0 {
+			return
+		}
+		time.Sleep(min(left, 20*time.Millisecond))
+		w.mu.Lock()
+		open := w.buffers[b.uri] == b
+		w.mu.Unlock()
+		if !open {
+			return
 		}
 	}
 }
