@@ -32,7 +32,10 @@ type Request struct {
 	Position  workspace.Position
 	Encoding  workspace.Encoding
 	Trigger   Trigger
-	OnPartial func(Suggestion) // optional: the growing suggestion while the model streams
+	// OnPartial, optional, is told of the growing suggestion while the
+	// model streams. ended says the call is over: the answer follows at
+	// once, so the caller may send the two together.
+	OnPartial func(s Suggestion, ended bool)
 	// Snapshot, when set, is the document as the request saw it (taken
 	// before later edits); the engine reads it and the caller closes it.
 	Snapshot *workspace.Snapshot

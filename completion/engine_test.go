@@ -125,7 +125,7 @@ func TestJoinAndPartials(t *testing.T) {
 	done := make(chan *Result, 1)
 	go func() {
 		res, err := e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 2}, Trigger: Automatic,
-			OnPartial: func(s Suggestion) { partials = append(partials, s.Text) }})
+			OnPartial: func(s Suggestion, _ bool) { partials = append(partials, s.Text) }})
 		if err != nil {
 			t.Error(err)
 		}

@@ -161,7 +161,7 @@ func (e *Engine) retire(uri string, f *flight) {
 //
 // With early, it returns as soon as whole lines beyond the cursor's line
 // are visible in a multi-line answer.
-func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggestion), at workspace.Position, e *Engine, early bool) (string, error) {
+func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggestion, bool), at workspace.Position, e *Engine, early bool) (string, error) {
 	f.mu.Lock()
 	f.waiters++
 	if f.linger != nil {
@@ -181,7 +181,13 @@ func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggesti
 			p := vis[len(typed):]
 			if onPartial != nil && p != last && strings.TrimSpace(p) != "" {
 				last = p
-				onPartial(Suggestion{Text: p, Range: workspace.Range{Start: at, End: at}})
+				ended := false
+				select {
+				case <-f.done:
+					ended = true
+				default:
+				}
+				onPartial(Suggestion{Text: p, Range: workspace.Range{Start: at, End: at}}, ended)
 			}
 			if early && f.cut.shape.Multiline && strings.Contains(strings.TrimLeft(p, "\n"), "\n") {
 				// The user is typing what this call predicts: let it

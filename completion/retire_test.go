@@ -31,7 +31,7 @@ func TestReplacedCallIsClosed(t *testing.T) {
 	first := make(chan error, 1)
 	go func() {
 		_, err := e.Complete(ctx1, Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 1}, Trigger: Invoked,
-			OnPartial: func(Suggestion) { partial <- struct{}{} }})
+			OnPartial: func(Suggestion, bool) { partial <- struct{}{} }})
 		first <- err
 	}()
 	<-partial // "zzz" has streamed

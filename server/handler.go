@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"runtime/debug"
 	"strings"
@@ -206,6 +207,29 @@ func (s *Server) notify(method string, params any) {
 	if err := conn.Notify(context.Background(), method, params); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 		s.log.Debug("notify failed", zap.String("method", method), zap.Error(err))
 	}
+}
+
+// notifyWithNext sends a notification with the next message written,
+// which the caller knows is imminent (the reply to the request it serves):
+// one write, and one wake-up of the client, for the two.
+func (s *Server) notifyWithNext(method string, params any) {
+	s.mu.Lock()
+	st := s.stream
+	s.mu.Unlock()
+	if st == nil {
+		s.notify(method, params)
+		return
+	}
+	data, err := json.Marshal(struct {
+		JSONRPC string `json:"jsonrpc"`
+		Method  string `json:"method"`
+		Params  any    `json:"params"`
+	}{"2.0", method, params})
+	if err != nil {
+		s.log.Debug("notify failed", zap.String("method", method), zap.Error(err))
+		return
+	}
+	st.withNext(data)
 }
 
 // logMessage sends window/logMessage (1 error, 2 warning, 3 info, 4 log).

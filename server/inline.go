@@ -44,12 +44,20 @@ func inlineCompletion(s *Server, ctx context.Context, req *jsonrpc2.Request) (fu
 	uri, version := p.TextDocument.URI, creq.Snapshot.Version
 	if p.PartialResultToken != nil {
 		token := p.PartialResultToken
-		creq.OnPartial = func(sg completion.Suggestion) {
-			if strings.HasPrefix(sg.Text, selected) {
-				s.notify("$/progress", progressParams{Token: token, Value: inlineCompletionList{Items: []inlineCompletionItem{
-					{InsertText: sg.Text, Range: sg.Range},
-				}}})
+		creq.OnPartial = func(sg completion.Suggestion, ended bool) {
+			if !strings.HasPrefix(sg.Text, selected) {
+				return
 			}
+			p := progressParams{Token: token, Value: inlineCompletionList{Items: []inlineCompletionItem{
+				{InsertText: sg.Text, Range: sg.Range},
+			}}}
+			if ended {
+				// The answer is written next: in the same write, the
+				// client wakes once for both.
+				s.notifyWithNext("$/progress", p)
+				return
+			}
+			s.notify("$/progress", p)
 		}
 	}
 	return func() (any, error) {

@@ -47,7 +47,8 @@ type Server struct {
 	engine *completion.Engine
 	ctx    *contextSources
 
-	conn *jsonrpc2.Conn
+	conn   *jsonrpc2.Conn
+	stream *stream // the session's, for notifyWithNext
 
 	mu          sync.Mutex
 	initialized bool
@@ -100,6 +101,9 @@ func (s *Server) Engine() *completion.Engine { return s.engine }
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, c io.Closer) error {
 	st := newStream(r, w, c, s.opts.MaxMessageBytes)
 	st.onBad = func(err error) { s.log.Warn("rejected message", zap.Error(err)) }
+	s.mu.Lock()
+	s.stream = st
+	s.mu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	conn := jsonrpc2.NewConn(ctx, st, s, jsonrpc2.SetLogger(zapLogger{s.log}))

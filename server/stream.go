@@ -27,6 +27,7 @@ type stream struct {
 	c     io.Closer
 	max   int
 	wmu   sync.Mutex
+	held  []byte // framed messages to go out with the next write
 	onBad func(error) // for the log
 }
 
@@ -46,16 +47,30 @@ func (s *stream) WriteObject(obj any) error {
 // would cost the client two reads (two wake-ups on a pipe) and, on stdout,
 // two system calls per answer.
 func (s *stream) writeRaw(data []byte) error {
-	const header = "Content-Length: "
-	msg := make([]byte, 0, len(header)+24+len(data))
-	msg = append(msg, header...)
-	msg = strconv.AppendInt(msg, int64(len(data)), 10)
-	msg = append(msg, "\r\n\r\n"...)
-	msg = append(msg, data...)
+	msg := appendFrame(make([]byte, 0, 40+len(data)), data)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if len(s.held) > 0 {
+		msg = append(s.held, msg...)
+		s.held = nil
+	}
 	_, err := s.w.Write(msg)
 	return err
+}
+
+// withNext frames data and holds it to go out in front of the next
+// message, in the same write.
+func (s *stream) withNext(data []byte) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.held = appendFrame(s.held, data)
+}
+
+func appendFrame(msg, data []byte) []byte {
+	msg = append(msg, "Content-Length: "...)
+	msg = strconv.AppendInt(msg, int64(len(data)), 10)
+	msg = append(msg, "\r\n\r\n"...)
+	return append(msg, data...)
 }
 
 func (s *stream) ReadObject(v any) error {
