@@ -28,10 +28,10 @@ const (
 
 // Request is one completion request.
 type Request struct {
-	URI       string
-	Position  workspace.Position
-	Encoding  workspace.Encoding
-	Trigger   Trigger
+	URI      string
+	Position workspace.Position
+	Encoding workspace.Encoding
+	Trigger  Trigger
 	// OnPartial, optional, is told of the growing suggestion while the
 	// model streams. ended says the call is over: the answer follows at
 	// once, so the caller may send the two together.

@@ -27,7 +27,7 @@ type stream struct {
 	c     io.Closer
 	max   int
 	wmu   sync.Mutex
-	held  []byte // framed messages to go out with the next write
+	held  []byte      // framed messages to go out with the next write
 	onBad func(error) // for the log
 }
 
