@@ -137,6 +137,10 @@ func BenchmarkReplay(b *testing.B) {
 		{"oracle", func(*Config) {}},
 		{"oracle-nopartials", func(c *Config) { c.Partials = false }},
 		{"wrong", func(c *Config) { c.Mode = Wrong }},
+		// The built binary as a child over stdio: the same typing as a
+		// user's editor drives it (pre then includes the debounce, which
+		// only the engine knows).
+		{"oracle-binary", func(c *Config) { c.Command = []string{buildServer(b), "serve"} }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var r *Report
