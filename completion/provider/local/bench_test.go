@@ -123,6 +123,11 @@ func BenchmarkTrainWorkspace(b *testing.B) {
 	b.ReportMetric(float64(inuse)/(1<<20), "heap-inuse-MiB")
 	b.ReportMetric(float64(st.Bytes)/(1<<20), "model-MiB")
 	b.ReportMetric(float64(st.Prunes), "prunes")
+	// What the process held at its peak, tables being doubled and garbage
+	// not yet collected included: what a user's process monitor shows.
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MiB")
+	}
 	b.ReportMetric(float64(st.Tokens)*float64(b.N)/elapsed.Seconds(), "tokens/s")
 	b.ReportMetric(float64(st.Tokens)*float64(b.N)/cpu.Seconds(), "cpu-tokens/s")
 	b.Logf("%+v", st)

@@ -5,3 +5,5 @@ package local
 import "time"
 
 func cpuTime() time.Duration { return 0 }
+
+func peakRSS() int64 { return 0 }
