@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -218,8 +219,19 @@ func (c *contextSources) trainLocal() {
 		}
 		st := c.local.Stats()
 		c.s.log.Info("offline engine trained", zap.Int("files", total), zap.Int64("tokens", st.Tokens), zap.Duration("took", time.Since(start)))
+		if st.Tokens > bigTraining {
+			// Training a large workspace leaves several times the model's
+			// size in garbage and doubled tables (458 MiB resident for a
+			// 122 MiB model at 10 M tokens): give it back now, once,
+			// rather than hold it until the runtime's scavenger does.
+			debug.FreeOSMemory()
+		}
 	}()
 }
+
+// bigTraining is the number of tokens past which training is followed by
+// returning freed memory to the system.
+const bigTraining = 1_000_000
 
 // waitReady waits for the index and the offline engine's training, for the
 // command line, where no editor session gives them time.

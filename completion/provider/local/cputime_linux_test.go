@@ -1,6 +1,9 @@
 package local
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,4 +26,21 @@ func peakRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss << 10
+}
+
+// currentRSS is the process's resident memory now, in bytes.
+func currentRSS() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
