@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -91,6 +92,15 @@ func (m *model) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{arrived: time.Now()}
+	if tc, ok := r.Context().Value(connKey{}).(*timedConn); ok {
+		// When its first bytes were read off the socket, not when the
+		// HTTP server had parsed it: the fake's own work is not the
+		// server's.
+		if t := tc.arrival(); !t.IsZero() {
+			c.arrived = t
+		}
+		defer tc.rearm()
+	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req struct {
@@ -119,20 +129,23 @@ type timedWriter struct {
 	http.ResponseWriter
 	m *model
 	c *call
+	// What was written since the last flush.
+	event, text bool
+	tokens      int
 }
 
+// Write buffers an event; it is timed when Flush has sent it, since the
+// response writer holds it until then.
 func (w *timedWriter) Write(p []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(p)
 	if bytes.Contains(p, []byte(`"choices"`)) {
-		w.m.mu.Lock()
-		w.c.lastWrite = time.Now()
+		w.event = true
 		if bytes.Contains(p, []byte(`"finish_reason":null`)) {
-			w.c.tokens++
-			if w.c.firstText.IsZero() && !blankEvent(p) {
-				w.c.firstText = w.c.lastWrite
+			w.tokens++
+			if !blankEvent(p) {
+				w.text = true
 			}
 		}
-		w.m.mu.Unlock()
 	}
 	return n, err
 }
@@ -141,6 +154,18 @@ func (w *timedWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+	if !w.event {
+		return
+	}
+	now := time.Now()
+	w.m.mu.Lock()
+	w.c.lastWrite = now
+	w.c.tokens += w.tokens
+	if w.text && w.c.firstText.IsZero() {
+		w.c.firstText = now
+	}
+	w.m.mu.Unlock()
+	w.event, w.text, w.tokens = false, false, 0
 }
 
 // blankEvent says whether a streamed event's text is only whitespace.
@@ -155,4 +180,54 @@ func blankEvent(p []byte) bool {
 		return true
 	}
 	return strings.TrimSpace(ev.Choices[0].Text) == ""
+}
+
+// connKey finds a request's timedConn in its context.
+type connKey struct{}
+
+// timedConn notes when a request's first bytes are read off a keep-alive
+// connection: the first read that returns data after the previous
+// response (or the connection's start).
+type timedConn struct {
+	net.Conn
+	mu      sync.Mutex
+	armed   bool
+	arrived time.Time
+}
+
+func (c *timedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		now := time.Now()
+		c.mu.Lock()
+		if c.armed {
+			c.arrived, c.armed = now, false
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *timedConn) arrival() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.arrived
+}
+
+// rearm waits for the next request, once this one is answered.
+func (c *timedConn) rearm() {
+	c.mu.Lock()
+	c.armed, c.arrived = true, time.Time{}
+	c.mu.Unlock()
+}
+
+// timedListener wraps each accepted connection in a timedConn.
+type timedListener struct{ net.Listener }
+
+func (l timedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &timedConn{Conn: c, armed: true}, nil
 }

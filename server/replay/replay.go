@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -83,7 +84,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Drain = 10 * time.Second
 	}
 	m := newModel(cfg.Case, cfg.Mode, cfg.TTFT, cfg.TokenDelay)
-	hs := httptest.NewServer(m)
+	hs := httptest.NewUnstartedServer(m)
+	hs.Listener = timedListener{hs.Listener}
+	hs.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if tc, ok := c.(*timedConn); ok {
+			return context.WithValue(ctx, connKey{}, tc)
+		}
+		return ctx
+	}
+	hs.Start()
 	defer hs.Close()
 	defer m.fake.Close()
 
@@ -208,6 +217,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			var res inlineList
 			err := w.Wait(ctx, &res)
 			now := time.Now()
+			if t, ok := ed.replied(r.id); ok {
+				now = t // off the wire, before the client's own decoding
+			}
 			reqMu.Lock()
 			r.replied, r.err, r.items = now, err, len(res.Items)
 			reqMu.Unlock()
