@@ -89,19 +89,24 @@ func TestProviderFaults(t *testing.T) {
 		// when the request must succeed.
 		says, kind string
 		breaker    bool // the breaker must hold back the keystrokes after the first
+		// deadlineMs, when set, replaces timeoutMs for this case.
+		deadlineMs int
 	}{
-		{"refused", providertest.Reply{}, "cannot reach", "Error", true},
-		{"500", providertest.ErrorReply(500, "boom"), "failed", "Error", true},
-		{"429", retry, "rate limited", "Error", true},
-		{"401", providertest.ErrorReply(401, "invalid api key"), "API key", "Error", true},
-		{"slow first byte", providertest.Reply{Chunks: []string{"1"}, FirstByte: 3 * time.Second}, "timed out", "Error", true},
-		{"stall", providertest.Reply{Chunks: []string{"1", " +"}, Fault: providertest.Stall}, "timed out", "Error", true},
-		{"reset", providertest.Reply{Chunks: []string{"1", " +"}, Fault: providertest.Reset}, "connection closed", "Error", true},
-		{"malformed SSE", providertest.Reply{Chunks: []string{"1"}, Fault: providertest.MalformedSSE}, "decode", "Warning", false},
-		{"wrong content type", providertest.Reply{Chunks: []string{"1"}, Fault: providertest.WrongContentType}, "content type", "Warning", false},
-		{"10 MB answer", providertest.Reply{Chunks: tenMB}, "limit", "Warning", false},
-		{"endless answer", providertest.Reply{Chunks: []string{"ab"}, Fault: providertest.Endless}, "", "", false},
-		{"slow but in time", providertest.Reply{Chunks: []string{"1"}, FirstByte: 300 * time.Millisecond}, "", "", false},
+		{"refused", providertest.Reply{}, "cannot reach", "Error", true, 0},
+		{"500", providertest.ErrorReply(500, "boom"), "failed", "Error", true, 0},
+		{"429", retry, "rate limited", "Error", true, 0},
+		{"401", providertest.ErrorReply(401, "invalid api key"), "API key", "Error", true, 0},
+		{"slow first byte", providertest.Reply{Chunks: []string{"1"}, FirstByte: 3 * time.Second}, "timed out", "Error", true, 0},
+		{"stall", providertest.Reply{Chunks: []string{"1", " +"}, Fault: providertest.Stall}, "timed out", "Error", true, 0},
+		{"reset", providertest.Reply{Chunks: []string{"1", " +"}, Fault: providertest.Reset}, "connection closed", "Error", true, 0},
+		{"malformed SSE", providertest.Reply{Chunks: []string{"1"}, Fault: providertest.MalformedSSE}, "decode", "Warning", false, 0},
+		{"wrong content type", providertest.Reply{Chunks: []string{"1"}, Fault: providertest.WrongContentType}, "content type", "Warning", false, 0},
+		// What is tested is the size limit: under CI's load (the editor
+		// tests running alongside) reading the first megabyte once took
+		// longer than 1.5 s, and the deadline answered first.
+		{"10 MB answer", providertest.Reply{Chunks: tenMB}, "limit", "Warning", false, 10000},
+		{"endless answer", providertest.Reply{Chunks: []string{"ab"}, Fault: providertest.Endless}, "", "", false, 0},
+		{"slow but in time", providertest.Reply{Chunks: []string{"1"}, FirstByte: 300 * time.Millisecond}, "", "", false, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,12 +116,16 @@ func TestProviderFaults(t *testing.T) {
 				fake = providertest.Start(t, script(c.reply))
 				endpoint = fake.URL + "/v1"
 			}
-			s := modelSession(t, endpoint, timeoutMs)
+			deadline := timeoutMs
+			if c.deadlineMs > 0 {
+				deadline = c.deadlineMs
+			}
+			s := modelSession(t, endpoint, deadline)
 			uri := s.open("file:///w/f.go", "go", "package f\n\nvar x = \n")
 			const keys = 5
 			failed := 0
 			for i := 0; i < keys; i++ {
-				res, err := s.keystroke(uri, i).Wait(t, timeoutMs*time.Millisecond+10*time.Second)
+				res, err := s.keystroke(uri, i).Wait(t, time.Duration(deadline)*time.Millisecond+10*time.Second)
 				switch {
 				case err != nil:
 					failed++
