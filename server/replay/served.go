@@ -64,7 +64,9 @@ func startInProcess(ctx context.Context, env map[string]string) *served {
 
 // startChild runs command as the server, over its stdin and stdout, with
 // the replay's settings in its environment. Its stderr (the log) is
-// dropped unless INKLING_REPLAY_STDERR names a file.
+// dropped unless INKLING_REPLAY_STDERR names a file. INKLING_REPLAY_CHILD_ENV
+// adds variables of its own (space-separated K=V), for experiments such
+// as INKLING_REPLAY_CHILD_ENV=GOMAXPROCS=1.
 func startChild(ctx context.Context, command []string, env map[string]string) (*served, error) {
 	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
 	cmd.Env = os.Environ()
