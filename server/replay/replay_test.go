@@ -3,7 +3,6 @@ package replay
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/inkling-ls/inkling/context/workspace"
+	"github.com/inkling-ls/inkling/editors/editortest"
 )
 
 func loadCase(tb testing.TB, name string) *Case {
@@ -64,7 +64,7 @@ func TestReplayOracle(t *testing.T) {
 // child process: the calls, matched to requests by their prompts, must
 // give the same kind of report.
 func TestReplayOracleChild(t *testing.T) {
-	r := testReplayOracle(t, []string{buildServer(t), "serve"})
+	r := testReplayOracle(t, []string{editortest.Inkling(t), "serve"})
 	if len(r.PreSend) == 0 {
 		t.Errorf("no call matched to its request by prompt: %v", r.Calls())
 	}
@@ -94,19 +94,6 @@ func testReplayOracle(t *testing.T, command []string) *Report {
 		t.Errorf("%d reuse ratios for %d calls", len(r.Reuse), r.ModelCalls)
 	}
 	return r
-}
-
-// buildServer builds the binary as a user gets it (no race detector, even
-// under -race) into a temporary folder.
-func buildServer(tb testing.TB) string {
-	tb.Helper()
-	exe := filepath.Join(tb.TempDir(), "inkling")
-	cmd := exec.Command("go", "build", "-o", exe, "./cmd/inkling")
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	return exe
 }
 
 // repoRoot is the workspace the benchmarks index: this repository.
@@ -140,7 +127,7 @@ func BenchmarkReplay(b *testing.B) {
 		// The built binary as a child over stdio: the same typing as a
 		// user's editor drives it (pre then includes the debounce, which
 		// only the engine knows).
-		{"oracle-binary", func(c *Config) { c.Command = []string{buildServer(b), "serve"} }},
+		{"oracle-binary", func(c *Config) { c.Command = []string{editortest.Inkling(b), "serve"} }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var r *Report
@@ -253,7 +240,7 @@ func largestGoFiles(tb testing.TB, n int) []string {
 // counts as the server's) but the engine reports its preparation time.
 func BenchmarkServerLatency(b *testing.B) {
 	c := bigCase(b, loadCase(b, "func30.txtar"), 10000)
-	exe := buildServer(b)
+	exe := editortest.Inkling(b)
 	for _, mode := range []string{"binary", "inprocess"} {
 		b.Run(mode, func(b *testing.B) {
 			var command []string
