@@ -232,19 +232,18 @@ func (e *Engine) Complete(ctx context.Context, req Request) (*Result, error) {
 	if !ok {
 		return &Result{Reason: "mid-line"}, nil
 	}
-	suffixHash := hashAfter(snap.Text, offset)
+	k := makeKey(snap.Text, offset)
 	reply = e.alternatives(ctx, req, snap, offset, shape, reply) // Cycling: more suggestions
 
 	// 1. The user is typing through an answer we already have.
-	if rest, ok := e.cache.lookup(snap.Text, offset, suffixHash); ok {
+	if rest, ok := e.cache.lookup(snap.Text, offset, k.suffixHash); ok {
 		rate.served(true)
 		e.Stats.CacheHits.Add(1)
 		return reply(finish(rest, shape), "cache"), nil
 	}
 
 	// 2. A model call in flight that this request extends: wait for it.
-	k := makeKey(snap.Text, offset)
-	f, typed, agreed := e.joinable(req.URI, snap.Text, offset, suffixHash)
+	f, typed, agreed := e.joinable(req.URI, snap.Text, offset, k.suffixHash)
 	trusted := rate.served(agreed)
 	if f != nil {
 		e.Stats.Joined.Add(1)

@@ -277,11 +277,10 @@ func (e *Engine) Speculate(snap *workspace.Snapshot, pos workspace.Position, enc
 	if !ok {
 		return
 	}
-	suffixHash := hashAfter(next.Text, at)
-	if _, ok := e.cache.lookup(next.Text, at, suffixHash); ok {
+	k := makeKey(next.Text, at)
+	if _, ok := e.cache.lookup(next.Text, at, k.suffixHash); ok {
 		return // already known
 	}
-	k := makeKey(next.Text, at)
 	e.mu.Lock()
 	if rate := e.typing[snap.URI]; rate == nil || !rate.trusted() {
 		// Only while the model has been right lately: against a model
