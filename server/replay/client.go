@@ -13,25 +13,22 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// editor is the client side of the replay: it speaks LSP over jsonrpc2 and
-// notes when each answer and each partial result arrives.
+// editor is the client side of the replay: it speaks LSP over jsonrpc2;
+// its wire notes when each answer and each partial result arrives.
 type editor struct {
 	conn *jsonrpc2.Conn
 	wire *stampReader
-
-	mu       sync.Mutex
-	progress map[string]time.Time // partial result token → first non-empty partial
-	partials map[string]int
 }
 
 func newEditor(ctx context.Context, rw io.ReadWriteCloser) *editor {
-	e := &editor{progress: map[string]time.Time{}, partials: map[string]int{}}
-	e.wire = newStampReader(rw)
+	e := &editor{wire: newStampReader(rw)}
 	stream := struct {
 		io.Reader
 		io.WriteCloser
 	}{e.wire, rw}
-	e.conn = jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(stream, jsonrpc2.VSCodeObjectCodec{}), jsonrpc2.HandlerWithError(e.handle))
+	// Server requests (none expected) and notifications get null.
+	e.conn = jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(stream, jsonrpc2.VSCodeObjectCodec{}),
+		jsonrpc2.HandlerWithError(func(context.Context, *jsonrpc2.Conn, *jsonrpc2.Request) (any, error) { return nil, nil }))
 	return e
 }
 
@@ -40,34 +37,10 @@ func (e *editor) replied(id int) (time.Time, bool) {
 	return e.wire.reply(strconv.Itoa(id))
 }
 
-func (e *editor) handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-	if req.Method == "$/progress" && req.Params != nil {
-		now := time.Now()
-		var p struct {
-			Token json.RawMessage `json:"token"`
-			Value inlineList      `json:"value"`
-		}
-		if json.Unmarshal(*req.Params, &p) == nil && len(p.Value.Items) > 0 && p.Value.Items[0].InsertText != "" {
-			tok := string(p.Token)
-			e.mu.Lock()
-			if _, ok := e.progress[tok]; !ok {
-				e.progress[tok] = now
-			}
-			e.partials[tok]++
-			e.mu.Unlock()
-		}
-	}
-	return nil, nil // server requests (none expected) get null
-}
-
+// firstPartial is when the first non-empty partial result for token came
+// off the wire.
 func (e *editor) firstPartial(token string) (time.Time, bool) {
-	if t, ok := e.wire.partial(strconv.Quote(token)); ok {
-		return t, true
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, ok := e.progress[strconv.Quote(token)]
-	return t, ok
+	return e.wire.partial(strconv.Quote(token))
 }
 
 type inlineList struct {

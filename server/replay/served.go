@@ -21,9 +21,8 @@ type served struct {
 	stop  func()
 	stats func(ctx context.Context, ed *editor) (map[string]int64, error)
 
-	mu  sync.Mutex
-	ls  []completion.Launch
-	srv *server.Server
+	mu sync.Mutex
+	ls []completion.Launch
 }
 
 func (s *served) launches() []completion.Launch {
@@ -44,7 +43,7 @@ func (s *served) wait(d time.Duration) {
 // engine's launch reports (debounce, preparation time) for the report.
 func startInProcess(ctx context.Context, env map[string]string) *served {
 	srv := server.New(server.Options{Version: "replay", NoProbe: true, Env: func(k string) string { return env[k] }})
-	s := &served{srv: srv, done: make(chan struct{})}
+	s := &served{done: make(chan struct{})}
 	srv.Engine().OnLaunch = func(l completion.Launch) {
 		s.mu.Lock()
 		s.ls = append(s.ls, l)
