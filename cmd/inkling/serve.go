@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -12,7 +13,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/inkling-ls/inkling/completion/provider"
 	"github.com/inkling-ls/inkling/server"
+	"github.com/inkling-ls/inkling/server/replay"
 )
 
 func newLogger(file, level string) (*zap.Logger, *zap.AtomicLevel, error) {
@@ -57,7 +60,21 @@ func serve(args []string) error {
 
 	if *listen == "" {
 		s := server.New(opts)
-		err := s.Serve(ctx, pollableStdin(), os.Stdout, nil)
+		var in io.Reader = pollableStdin()
+		var out io.Writer = os.Stdout
+		trace := os.Getenv(replay.WireTraceEnv)
+		tr := &replay.WireTrace{}
+		if trace != "" {
+			// For the typing replay: it times the server at its own wire.
+			in, out = tr.Reader(in), tr.Writer(out)
+			provider.WrapConns(tr.Conn)
+		}
+		err := s.Serve(ctx, in, out, nil)
+		if trace != "" {
+			if err := tr.Save(trace); err != nil {
+				log.Warn("wire trace", zap.Error(err))
+			}
+		}
 		if err != nil {
 			log.Info("session ended", zap.Error(err))
 			os.Exit(1)

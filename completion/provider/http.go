@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -41,7 +42,26 @@ var sharedTransport = func() *http.Transport {
 
 // spares dials the shared transport's connections one ahead (see
 // spareDialer), with the default transport's dialer settings.
-var spares = newSpareDialer((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, spareMaxAge)
+var spares = newSpareDialer(dialTCP, spareMaxAge)
+
+var baseDialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+
+// wrapConn, when set (WrapConns), wraps every connection to a model server.
+var wrapConn atomic.Pointer[func(net.Conn) net.Conn]
+
+func dialTCP(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := baseDialer.DialContext(ctx, network, addr)
+	if w := wrapConn.Load(); w != nil && err == nil {
+		c = (*w)(c)
+	}
+	return c, err
+}
+
+// WrapConns has every connection to a model server dialed from now on
+// wrapped by w: `inkling serve` uses it to time its traffic when asked to
+// (INKLING_WIRE_TRACE). A wrapper should keep the connection's
+// syscall.Conn, which tells a stale spare connection from a live one.
+func WrapConns(w func(net.Conn) net.Conn) { wrapConn.Store(&w) }
 
 // doer wraps the HTTP client of one provider. It sets the configured
 // headers, turns an error status into *Error (go-openai would drop the

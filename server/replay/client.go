@@ -64,12 +64,14 @@ type stampReader struct {
 
 	mu       sync.Mutex
 	buf      []byte
+	consumed int64                // bytes framed and dropped from buf
 	replies  map[string]time.Time // id → arrival
+	ends     map[string]int64     // id → bytes read up to the reply's end
 	partials map[string]time.Time // partial result token → first non-empty
 }
 
 func newStampReader(r io.Reader) *stampReader {
-	return &stampReader{r: r, replies: map[string]time.Time{}, partials: map[string]time.Time{}}
+	return &stampReader{r: r, replies: map[string]time.Time{}, ends: map[string]int64{}, partials: map[string]time.Time{}}
 }
 
 func (s *stampReader) Read(p []byte) (int, error) {
@@ -99,6 +101,7 @@ func (s *stampReader) scan(p []byte, now time.Time) {
 		if size < 0 || len(s.buf) < end+4+size {
 			return
 		}
+		s.consumed += int64(end + 4 + size)
 		s.stamp(s.buf[end+4:end+4+size], now)
 		s.buf = s.buf[end+4+size:]
 	}
@@ -119,6 +122,7 @@ func (s *stampReader) stamp(body []byte, now time.Time) {
 	switch {
 	case m.Method == "" && len(m.ID) > 0:
 		s.replies[string(m.ID)] = now
+		s.ends[string(m.ID)] = s.consumed
 	case m.Method == "$/progress" && len(m.Params.Value.Items) > 0 && m.Params.Value.Items[0].InsertText != "":
 		if _, ok := s.partials[string(m.Params.Token)]; !ok {
 			s.partials[string(m.Params.Token)] = now
@@ -131,6 +135,14 @@ func (s *stampReader) reply(id string) (time.Time, bool) {
 	defer s.mu.Unlock()
 	t, ok := s.replies[id]
 	return t, ok
+}
+
+// end is where the reply to id ended in the stream.
+func (s *stampReader) end(id string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.ends[id]
+	return n, ok
 }
 
 func (s *stampReader) partial(token string) (time.Time, bool) {

@@ -38,6 +38,17 @@ func (r *Report) Metrics() []Metric {
 		{meanF(r.Reuse), "prefix-reuse"},
 		{pctF(r.Reuse, 10), "prefix-reuse-p10"},
 	}
+	if len(r.SrvPre) > 0 {
+		// A child server's own timing of the same calls (WireTrace).
+		out = append(out,
+			Metric{ms(pct(r.SrvPre, 50)), "srv-pre-p50-ms"},
+			Metric{ms(pct(r.SrvPre, 99)), "srv-pre-p99-ms"},
+			Metric{ms(pct(r.SrvPost, 50)), "srv-post-p50-ms"},
+			Metric{ms(pct(r.SrvPost, 99)), "srv-post-p99-ms"},
+			Metric{ms(pct(r.SrvAdded, 50)), "srv-added-p50-ms"},
+			Metric{ms(pct(r.SrvAdded, 99)), "srv-added-p99-ms"},
+		)
+	}
 	return out
 }
 

@@ -39,6 +39,8 @@ const (
 type call struct {
 	arrived   time.Time
 	lastWrite time.Time // when the last piece of the answer was written
+	lastStart time.Time // just before it was (for the server's read of it)
+	port      int       // the server's end of the connection
 	firstText time.Time // when the first piece that is not blank was written
 	prompt    string
 	tokens    int // answer pieces written
@@ -99,6 +101,9 @@ func (m *model) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if t := tc.arrival(); !t.IsZero() {
 			c.arrived = t
 		}
+		if a, ok := tc.RemoteAddr().(*net.TCPAddr); ok {
+			c.port = a.Port
+		}
 		defer tc.rearm()
 	}
 	body, _ := io.ReadAll(r.Body)
@@ -151,6 +156,7 @@ func (w *timedWriter) Write(p []byte) (int, error) {
 }
 
 func (w *timedWriter) Flush() {
+	start := time.Now()
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -159,7 +165,7 @@ func (w *timedWriter) Flush() {
 	}
 	now := time.Now()
 	w.m.mu.Lock()
-	w.c.lastWrite = now
+	w.c.lastWrite, w.c.lastStart = now, start
 	w.c.tokens += w.tokens
 	if w.text && w.c.firstText.IsZero() {
 		w.c.firstText = now

@@ -111,7 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer cancel()
 	var sv *served
 	if len(cfg.Command) > 0 {
-		sv, err = startChild(ctx, cfg.Command, env)
+		sv, err = startChild(ctx, cfg.Command, env, filepath.Join(tmp, "wire.trace"))
 	} else {
 		sv = startInProcess(ctx, env)
 	}
@@ -254,10 +254,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	ls := sv.launches()
 	reqMu.Lock()
 	defer reqMu.Unlock()
+	var wire *wireView
 	if len(cfg.Command) > 0 {
 		ls = launchesFromPrompts(cfg.Case, reqs, calls)
+		evs, err := loadWireTrace(sv.trace)
+		if err != nil {
+			return nil, fmt.Errorf("replay: the server's wire trace: %w", err)
+		}
+		wire = &wireView{times: evs, asked: sv.asked, replies: ed.wire}
 	}
-	return report(cfg, reqs, calls, ls, st, ed, typing), nil
+	return report(cfg, reqs, calls, ls, st, ed, typing, wire), nil
 }
 
 func pos(line, col int) map[string]any { return map[string]any{"line": line, "character": col} }
@@ -295,7 +301,11 @@ type Report struct {
 	PreSend  []time.Duration // request sent → model request received, less the debounce
 	PostLast []time.Duration // last token written → response received
 	Added    []time.Duration // PreSend + PostLast of one model call, when both were seen
-	Debounce []time.Duration // per model call
+	// The same, timed by a child server at its own wire (WireTrace):
+	// request read → model request written, last token read → response
+	// written. Empty for a server in-process.
+	SrvPre, SrvPost, SrvAdded []time.Duration
+	Debounce                  []time.Duration // per model call
 
 	FirstText      []time.Duration // keystroke → first visible text
 	FirstOverModel []time.Duration // the same less TTFT and debounce, where the key's own request started the call
@@ -306,7 +316,7 @@ type Report struct {
 	calls []string
 }
 
-func report(cfg Config, reqs []*request, calls []call, launches []completion.Launch, st map[string]int64, ed *editor, typing time.Duration) *Report {
+func report(cfg Config, reqs []*request, calls []call, launches []completion.Launch, st map[string]int64, ed *editor, typing time.Duration, at *wireView) *Report {
 	r := &Report{Keys: len(cfg.Case.Keys()), Requests: len(reqs), ModelCalls: len(calls), Typing: typing,
 		TokensDiscarded: st["tokensDiscarded"]}
 	for _, q := range reqs {
@@ -317,12 +327,14 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 	// Keystroke to first visible text: the first partial, or the answer.
 	// Each call is matched to the request that made it by the position the
 	// engine reports (every key moves the cursor).
-	byPos := map[[2]int]int{}
+	byPos := map[[2]int][]int{} // the requests at each position, in order
 	for i, q := range reqs {
-		byPos[[2]int{q.line, q.col}] = i
+		k := [2]int{q.line, q.col}
+		byPos[k] = append(byPos[k], i)
 	}
 	var launchedBy []int // per call: the index of the request that started it
 	pre := make([]time.Duration, len(calls))
+	srvPre := make([]time.Duration, len(calls))
 	lines := make([]string, 0, len(calls)) // per call, for Calls
 	// Calls are matched to launches in order by the prompt's prefix: a
 	// call cancelled before its request reached the model has a launch but
@@ -345,16 +357,24 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 		var prep, wire time.Duration
 		if l, ok := launchOf(c); ok {
 			deb, prep, wire = l.Debounce, l.Prepare, c.arrived.Sub(l.At)
-			if k, ok := byPos[[2]int{l.Position.Line, l.Position.Character}]; ok {
-				j = k
+			// The latest request at that position asked before the call
+			// arrived: typing can come back to a position.
+			for _, k := range byPos[[2]int{l.Position.Line, l.Position.Character}] {
+				if !reqs[k].asked.After(c.arrived) {
+					j = k
+				}
 			}
 		}
 		launchedBy = append(launchedBy, j)
 		r.Debounce = append(r.Debounce, deb)
-		pre[i] = -1
+		pre[i], srvPre[i] = -1, -1
 		if j >= 0 {
 			pre[i] = c.arrived.Sub(reqs[j].asked) - deb
 			r.PreSend = append(r.PreSend, pre[i])
+			if d, ok := at.pre(reqs[j].id, c); ok {
+				srvPre[i] = d
+				r.SrvPre = append(r.SrvPre, d)
+			}
 		}
 		ru := 1.0
 		if i > 0 && calls[i-1].prompt != "" {
@@ -410,6 +430,7 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 			continue
 		}
 		var best time.Duration = -1
+		var bestID int
 		for k, q := range reqs {
 			if q.sent.After(c.lastWrite) {
 				break
@@ -421,7 +442,7 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 				continue
 			}
 			if d := q.replied.Sub(c.lastWrite); best < 0 || d < best {
-				best = d
+				best, bestID = d, q.id
 			}
 		}
 		if best >= 0 && best < time.Second {
@@ -429,6 +450,13 @@ func report(cfg Config, reqs []*request, calls []call, launches []completion.Lau
 			lines[i] += fmt.Sprintf(", post %v", best)
 			if pre[i] >= 0 {
 				r.Added = append(r.Added, pre[i]+best)
+			}
+			if d, ok := at.post(bestID, c); ok {
+				r.SrvPost = append(r.SrvPost, d)
+				lines[i] += fmt.Sprintf(" (at the server's wire: pre %v, post %v)", srvPre[i], d)
+				if srvPre[i] >= 0 {
+					r.SrvAdded = append(r.SrvAdded, srvPre[i]+d)
+				}
 			}
 		}
 	}

@@ -68,6 +68,17 @@ func TestReplayOracleChild(t *testing.T) {
 	if len(r.PreSend) == 0 {
 		t.Errorf("no call matched to its request by prompt: %v", r.Calls())
 	}
+	// The child's own wire trace times every call the editor and the
+	// fake model timed.
+	if len(r.SrvPre) != len(r.PreSend) || len(r.SrvPost) != len(r.PostLast) {
+		t.Errorf("the server's trace timed %d of %d pre and %d of %d post: %v",
+			len(r.SrvPre), len(r.PreSend), len(r.SrvPost), len(r.PostLast), r.Calls())
+	}
+	for _, d := range append(r.SrvPre, r.SrvPost...) {
+		if d <= 0 {
+			t.Errorf("server-timed %v", d)
+		}
+	}
 }
 
 func testReplayOracle(t *testing.T, command []string) *Report {

@@ -23,6 +23,11 @@ type served struct {
 
 	mu sync.Mutex
 	ls []completion.Launch
+
+	// A child's own record of its wire (WireTrace), written when it exits,
+	// and where each request ended in what the editor wrote to it.
+	trace string
+	asked *countWriter
 }
 
 func (s *served) launches() []completion.Launch {
@@ -66,7 +71,7 @@ func startInProcess(ctx context.Context, env map[string]string) *served {
 // dropped unless INKLING_REPLAY_STDERR names a file. INKLING_REPLAY_CHILD_ENV
 // adds variables of its own (space-separated K=V), for experiments such
 // as INKLING_REPLAY_CHILD_ENV=GOMAXPROCS=1.
-func startChild(ctx context.Context, command []string, env map[string]string) (*served, error) {
+func startChild(ctx context.Context, command []string, env map[string]string, trace string) (*served, error) {
 	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
 	cmd.Env = os.Environ()
 	if v := os.Getenv("INKLING_REPLAY_CHILD_ENV"); v != "" {
@@ -75,6 +80,7 @@ func startChild(ctx context.Context, command []string, env map[string]string) (*
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.Env = append(cmd.Env, WireTraceEnv+"="+trace)
 	if p := os.Getenv("INKLING_REPLAY_STDERR"); p != "" {
 		f, err := os.Create(p)
 		if err != nil {
@@ -94,7 +100,8 @@ func startChild(ctx context.Context, command []string, env map[string]string) (*
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("replay: starting %s: %w", strings.Join(command, " "), err)
 	}
-	s := &served{rw: pipeRW{out, in}, done: make(chan struct{})}
+	asked := &countWriter{w: in, ends: map[string]int64{}}
+	s := &served{rw: pipeRW{out, asked}, done: make(chan struct{}), trace: trace, asked: asked}
 	go func() {
 		defer close(s.done)
 		_ = cmd.Wait()
