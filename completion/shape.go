@@ -134,12 +134,13 @@ var blockTypes = map[string]bool{
 // yet, as the syntax tree sees it (for example between the braces of a
 // function just declared, after pressing Enter).
 func emptyBody(snap *workspace.Snapshot, offset int) bool {
-	if snap.Tree == nil {
+	tree := snap.SyntaxTree()
+	if tree == nil {
 		return false
 	}
 	pos := snap.Position(offset, workspace.UTF8)
 	pt := treesitter.Point{Row: uint32(pos.Line), Column: uint32(pos.Character)}
-	n := snap.Tree.NodeAt(pt, pt)
+	n := tree.NodeAt(pt, pt)
 	for depth := 0; n != nil && depth < 4; depth++ {
 		if blockTypes[n.Type()] {
 			for i := 0; i < int(n.NamedChildCount()); i++ {

@@ -55,13 +55,12 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 	// applied to it (TreeNow) takes up to a millisecond on a large file,
 	// and done meanwhile it competed with the reply for the CPU.
 	defer afterReply(ctx, creq.Snapshot.Close)
-	if creq.Snapshot.Tree == nil {
-		// Never wait for a reparse here: its error recovery can take
-		// hundreds of milliseconds in a large file with a brace just
-		// opened. A tree whose structure lags a few keys serves the
-		// engine's shape decision and the retriever just as well.
-		creq.Snapshot.Tree = s.ws.TreeNow(creq.URI, creq.Snapshot.Text)
-	}
+	// Never wait for a reparse here: its error recovery can take
+	// hundreds of milliseconds in a large file with a brace just opened.
+	// A tree whose structure lags a few keys serves the engine's shape
+	// decision and the retriever just as well; and it is made only if
+	// they ask for it.
+	s.ws.LazyTree(creq.Snapshot)
 	res, err := s.engine.Complete(ctx, creq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -80,9 +79,7 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 		// after its acceptance (the cache serves the typing-through
 		// states, which end in that same state). Text only, copied: the
 		// snapshot's tree is freed meanwhile.
-		spec := *creq.Snapshot
-		spec.Tree = nil
-		go s.engine.Speculate(&spec, creq.Position, creq.Encoding, res.Items[0].Text)
+		go s.engine.Speculate(creq.Snapshot.TextOnly(), creq.Position, creq.Encoding, res.Items[0].Text)
 	}
 	return res, nil
 }

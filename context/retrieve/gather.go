@@ -52,8 +52,8 @@ func (r *Retriever) Gather(ctx context.Context, req Request) []Snippet {
 	// may still be running after Gather returns and the caller has closed
 	// the snapshot.
 	var tree *treesitter.Tree
-	if snap.Tree != nil {
-		tree = snap.Tree.Copy()
+	if t := snap.SyntaxTree(); t != nil {
+		tree = t.Copy()
 	}
 	go func() {
 		defer tree.Close()

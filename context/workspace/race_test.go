@@ -177,3 +177,52 @@ func TestTreeNow(t *testing.T) {
 		t.Error("TreeNow parsed: the buffer's tree caught up")
 	}
 }
+
+// TestLazyTree: a lazy snapshot has no tree until asked; then it has the
+// tree of its own text, the one TreeNow gives; a clone gets its own copy;
+// once the buffer has moved on, an unasked snapshot gets none.
+func TestLazyTree(t *testing.T) {
+	const uri = "file:///lazy/a.go"
+	w := New()
+	w.Open(uri, "go", 1, "package p\n\nfunc f() {\n}\n")
+	waitReparsed(w)
+
+	s, err := w.Snapshot(uri, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w.LazyTree(s)
+	if s.Tree != nil {
+		t.Fatal("a lazy snapshot made its tree at once")
+	}
+	tr := s.SyntaxTree()
+	if tr == nil || s.Tree != tr || int(tr.Root().EndByte()) != len(s.Text) {
+		t.Fatalf("SyntaxTree = %v (snapshot's %v) for %d bytes", tr, s.Tree, len(s.Text))
+	}
+	c := s.Clone()
+	if c.Tree == nil || c.Tree == tr {
+		t.Errorf("clone's tree %p, the snapshot's %p: want a copy of its own", c.Tree, tr)
+	}
+	c.Close()
+	if s.SyntaxTree() != tr {
+		t.Error("a second call made another tree")
+	}
+
+	old, err := w.Snapshot(uri, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	w.LazyTree(old)
+	r := Range{Position{3, 1}, Position{3, 1}}
+	if err := w.Change(uri, 2, []Change{{Range: &r, Text: "\n"}}, UTF16); err != nil {
+		t.Fatal(err)
+	}
+	if got := old.SyntaxTree(); got != nil {
+		t.Error("a tree for a text the buffer no longer has")
+	}
+	if text := old.TextOnly(); text.Tree != nil || text.SyntaxTree() != nil || text.Text != old.Text {
+		t.Error("TextOnly kept a tree")
+	}
+}
