@@ -65,8 +65,14 @@ func cutWindowAt(snap *workspace.Snapshot, offset int, b Budget, anchor int) win
 	lineTokens := func(l int) int {
 		return tokens.Line(strings.TrimRight(text[snap.LineStart(l):snap.LineStart(l+1)], "\r\n")) + 1
 	}
+	// No further back than a kept first line: if the prefix from it fits,
+	// it is the window's start whatever lies before it.
+	stop := 0
+	if anchor >= 0 && anchor <= curLine {
+		stop = anchor
+	}
 	first := curLine
-	for first > 0 {
+	for first > stop {
 		n := lineTokens(first - 1)
 		if used+n > prefixMax {
 			break
