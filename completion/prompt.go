@@ -61,7 +61,7 @@ func cutWindowAt(snap *workspace.Snapshot, offset int, b Budget, anchor int) win
 	// Prefix: walk back whole lines from the cursor line.
 	curLine := lineOf(snap, offset)
 	lineStart := snap.LineStart(curLine)
-	used := tokens.Line(text[lineStart:offset])
+	used := tokens.Guess(text[lineStart:offset])
 	lineTokens := func(l int) int {
 		return tokens.Line(strings.TrimRight(text[snap.LineStart(l):snap.LineStart(l+1)], "\r\n")) + 1
 	}
@@ -114,7 +114,11 @@ func cutWindowAt(snap *workspace.Snapshot, offset int, b Budget, anchor int) win
 		if ls < offset {
 			ls = offset
 		}
-		n := tokens.Line(strings.TrimRight(text[ls:le], "\r\n")) + 1
+		count := tokens.Line
+		if ls == offset {
+			count = tokens.Guess // the rest of the cursor's line
+		}
+		n := count(strings.TrimRight(text[ls:le], "\r\n")) + 1
 		if sUsed+n > suffixMax && l > curLine {
 			break
 		}

@@ -29,3 +29,26 @@ func BenchmarkCountWarm(b *testing.B) {
 		Count(text)
 	}
 }
+
+// TestGuess: a line the cache holds gets its count; another gets an
+// estimate from its length, and is not cached for it.
+func TestGuess(t *testing.T) {
+	whole := "\treturn fmt.Errorf(\"guess %d\", n) // a line seen before"
+	n := Line(whole)
+	if got := Guess(whole); got != n {
+		t.Errorf("Guess of a cached line = %d, Line = %d", got, n)
+	}
+	typing := "\treturn fmt.Errorf(\"guess %d\", n) // a line being typ"
+	if got, want := Guess(typing), len(typing)/3+1; got != want {
+		t.Errorf("Guess of a new line = %d, want the estimate %d", got, want)
+	}
+	cacheMu.Lock()
+	_, cached := cache[typing]
+	cacheMu.Unlock()
+	if cached {
+		t.Error("Guess cached its estimate")
+	}
+	if Guess("") != 0 {
+		t.Error("Guess of an empty line is not 0")
+	}
+}
