@@ -185,3 +185,71 @@ func TestBadPositionAndUnknownDocument(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 }
+
+// windingDown answers one line, then takes its time to end the call, as a
+// provider does that reads a stream to its end to keep the connection.
+type windingDown struct {
+	release   chan struct{}
+	cancelled chan bool
+}
+
+func (w *windingDown) Name() string { return "winding-down" }
+
+func (w *windingDown) Complete(ctx context.Context, p provider.Prompt, onText func(string) bool) error {
+	for _, c := range []string{"return a", " + b\n", "}\n"} {
+		if !onText(c) {
+			break
+		}
+	}
+	select {
+	case <-w.release:
+		w.cancelled <- false
+		return nil
+	case <-ctx.Done():
+		w.cancelled <- true
+		return ctx.Err()
+	}
+}
+
+// TestAnswerOnceCutComplete: once the cut has found the answer's end the
+// request is answered, with the call still winding down; the call is not
+// cancelled for having no waiter, and its answer reaches the cache.
+func TestAnswerOnceCutComplete(t *testing.T) {
+	p := &windingDown{release: make(chan struct{}), cancelled: make(chan bool, 1)}
+	e, ws := newTestEngine(p)
+	o := e.Options()
+	o.Linger = 0 // a call with no waiter left is cancelled at once
+	e.SetOptions(o)
+	typeAt(t, ws, 2, 3, 1, "x")
+	typeAt(t, ws, 3, 3, 2, " := ")
+	type answer struct {
+		res *Result
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 6}, Trigger: Automatic})
+		done <- answer{res, err}
+	}()
+	var a answer
+	select {
+	case a = <-done:
+	case <-time.After(10 * time.Second): // not a timing: the call never ends unless released
+		close(p.release)
+		t.Fatal("the request waited for the call to end")
+	}
+	if a.err != nil || len(a.res.Items) != 1 || a.res.Items[0].Text != "return a + b" {
+		t.Fatalf("answer %+v %v", a.res, a.err)
+	}
+	close(p.release)
+	if <-p.cancelled {
+		t.Fatal("the call was cancelled once its request was answered")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.cache.lookupCount() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if e.cache.lookupCount() == 0 {
+		t.Fatal("the answer never reached the cache")
+	}
+}

@@ -175,13 +175,17 @@ func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggesti
 	for {
 		f.mu.Lock()
 		vis := f.cut.visible()
+		// The cut has found where the answer ends: it is final, whatever
+		// the rest of the stream says, and the answer need not wait for
+		// the call to wind down (the stream's close, the cache).
+		complete := f.cut.done
 		ch := f.changed
 		f.mu.Unlock()
 		if len(vis) > len(typed) && strings.HasPrefix(vis, typed) {
 			p := vis[len(typed):]
 			if onPartial != nil && p != last && strings.TrimSpace(p) != "" {
 				last = p
-				ended := false
+				ended := complete
 				select {
 				case <-f.done:
 					ended = true
@@ -198,6 +202,12 @@ func (f *flight) wait(ctx context.Context, typed string, onPartial func(Suggesti
 				f.mu.Unlock()
 				return p, nil
 			}
+		}
+		if complete {
+			if !strings.HasPrefix(vis, typed) {
+				return "", nil // the user typed something else
+			}
+			return vis[len(typed):], nil
 		}
 		select {
 		case <-f.done:
@@ -236,8 +246,8 @@ func (f *flight) leave(e *Engine) {
 		return
 	default:
 	}
-	if f.onTrack {
-		return
+	if f.onTrack || f.cut.done {
+		return // ending by itself, with an answer for the cache
 	}
 	linger := e.Options().Linger
 	if linger <= 0 {
