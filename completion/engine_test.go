@@ -3,6 +3,10 @@ package completion
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -251,5 +255,60 @@ func TestAnswerOnceCutComplete(t *testing.T) {
 	}
 	if e.cache.lookupCount() == 0 {
 		t.Fatal("the answer never reached the cache")
+	}
+}
+
+// TestAnswerAtFinish: a multi-line answer that the model ends itself
+// (finish_reason) is complete with that event's text: it is answered then,
+// while the server has not yet ended the stream, and its last partial is
+// marked as the end.
+func TestAnswerAtFinish(t *testing.T) {
+	release := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, ev := range []string{
+			`{"choices":[{"text":"return a + b\n","index":0,"finish_reason":null}]}`,
+			`{"choices":[{"text":"\t// end","index":0,"finish_reason":"stop"}]}`,
+		} {
+			fmt.Fprintf(w, "data: %s\n\n", ev)
+			w.(http.Flusher).Flush()
+		}
+		select { // [DONE] and the stream's end come later
+		case <-release:
+		case <-r.Context().Done():
+		}
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	defer hs.Close()
+	defer close(release)
+	p, err := provider.New(provider.Config{Kind: "openai", Endpoint: hs.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := newTestEngine(p)
+	done := make(chan *Result, 1)
+	var last Suggestion
+	var lastEnded bool
+	go func() {
+		res, err := e.Complete(context.Background(), Request{URI: "file:///w/a.go", Position: workspace.Position{Line: 3, Character: 1}, Trigger: Invoked,
+			OnPartial: func(s Suggestion, ended bool) { last, lastEnded = s, ended }})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	select {
+	case res := <-done:
+		if res == nil || len(res.Items) != 1 || res.Items[0].Text != "return a + b\n\t// end" {
+			t.Fatalf("answer %+v", res)
+		}
+		// The whole answer was known with its last text: its partial
+		// goes out with the answer, in one write.
+		if last.Text != "return a + b\n\t// end" || !lastEnded {
+			t.Errorf("last partial %q, ended %v", last.Text, lastEnded)
+		}
+	case <-time.After(10 * time.Second): // not a timing: the stream never ends unless released
+		t.Fatal("the request waited for the end of the stream")
 	}
 }

@@ -3,6 +3,7 @@ package completion
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type flight struct {
 	waiters int
 	linger  *time.Timer
 	onTrack bool          // part of the answer was given while typing: finish it, no linger
+	final   bool          // the provider said the next text is the answer's last
 	changed chan struct{} // closed and replaced whenever visible text grows
 }
 
@@ -63,16 +65,56 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 		}
 	}
 	e.Stats.ModelCalls.Add(1)
+	ctx = provider.WithFinal(ctx, func() {
+		f.mu.Lock()
+		f.final = true
+		f.mu.Unlock()
+	})
 	go func() {
 		defer close(f.done)
 		defer cancel()
+		// settle stores a complete answer and retires the call, so that
+		// the next key finds the answer in the cache; as soon as the cut
+		// has the whole answer, not when the stream has wound down.
+		var settled sync.Once
+		settle := func(ans string, ok bool) {
+			settled.Do(func() {
+				if ok {
+					e.cache.add(f.k, ans)
+				}
+				e.mu.Lock()
+				if e.flights[uri] == f {
+					delete(e.flights, uri)
+				}
+				e.mu.Unlock()
+			})
+		}
 		err := p.Complete(ctx, prompt, func(chunk string) bool {
 			f.mu.Lock()
 			full := f.cut.feed(chunk)
+			if f.final {
+				// Nothing follows: the waiters get the whole answer
+				// now, not once the stream has wound down.
+				f.cut.end()
+				full = true
+			}
+			ans := f.cut.answer()
 			ch := f.changed
 			f.changed = make(chan struct{})
+			waited := f.waiters > 0
 			f.mu.Unlock()
+			if full {
+				settle(ans, true)
+			}
 			close(ch)
+			if waited {
+				// Let a waiter run now, on this thread: left to another
+				// one, it waits for an idle CPU to wake (~0.1 ms on a
+				// virtual machine) while this goroutine goes on with the
+				// stream, and after the last chunk with the call's
+				// bookkeeping, none of which the user waits for.
+				runtime.Gosched()
+			}
 			if full {
 				// Whatever the model would still send is thrown away
 				// unread: stop the stream now.
@@ -93,14 +135,7 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 			e.Stats.TokensDiscarded.Add(int64(discarded+3) / 4)
 		}
 		e.record(err)
-		if err == nil {
-			e.cache.add(f.k, ans)
-		}
-		e.mu.Lock()
-		if e.flights[uri] == f {
-			delete(e.flights, uri)
-		}
-		e.mu.Unlock()
+		settle(ans, err == nil)
 	}()
 	return f
 }

@@ -133,10 +133,9 @@ func (c *chat) Complete(ctx context.Context, p Prompt, onText func(string) bool)
 				if ch.FinishReason != "" {
 					// The answer is complete: answer now, without
 					// waiting for [DONE] and the end of the stream.
+					// The last text in one piece (see WithFinal).
 					watchdogFrom(ctx).end()
-					if emit(out) {
-						emit(cl.flush())
-					}
+					emit(out + cl.flush())
 					return nil
 				}
 				if !emit(out) || done {

@@ -253,6 +253,13 @@ func (w *watchdog) end() {
 	}
 }
 
+// hasEnded says whether end was called.
+func (w *watchdog) hasEnded() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ended
+}
+
 // startDrain says whether closing the body should read the stream's end
 // in the background, and if so hands the request over to that reading: the
 // caller's cancellation no longer reaches it (the caller has its answer and

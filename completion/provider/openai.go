@@ -146,10 +146,9 @@ func (c *completions) Complete(ctx context.Context, p Prompt, onText func(string
 				if ch.FinishReason != "" {
 					// The answer is complete: answer now, without
 					// waiting for [DONE] and the end of the stream.
+					// The last text in one piece (see WithFinal).
 					watchdogFrom(ctx).end()
-					if emit(out) {
-						emit(st.flush())
-					}
+					emit(out + st.flush())
 					return nil
 				}
 				if !emit(out) || done {

@@ -102,6 +102,7 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 		stopped      bool
 		tooBig       bool
 	)
+	final := finalFrom(ctx)
 	emit := func(s string) bool {
 		if s == "" {
 			return true
@@ -112,6 +113,12 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 			return false
 		}
 		chunks++
+		if final != nil && wd.hasEnded() {
+			// The backends end the watchdog before they emit an
+			// answer's last text, in one piece.
+			final()
+			final = nil
+		}
 		wd.pause()
 		ok := onText(s)
 		wd.touch()

@@ -217,6 +217,18 @@ func (s serverTimes) modelSent(port int, arrived time.Time) (time.Time, bool) {
 	return time.Unix(0, at), at != 0
 }
 
+// modelReadBefore is when the server's last read on the connection from
+// port that returned before t did.
+func (s serverTimes) modelReadBefore(port int, t time.Time) (time.Time, bool) {
+	var at int64
+	for _, e := range s {
+		if e.kind == 'R' && e.port == port && e.end <= t.UnixNano() {
+			at = e.end
+		}
+	}
+	return time.Unix(0, at), at != 0
+}
+
 // modelRead is when the server's first read on the connection from port
 // that returned after from did: from being a moment before the fake model
 // wrote, that read brought what it wrote.
@@ -305,6 +317,12 @@ func (w *wireView) post(id int, c call) (time.Duration, bool) {
 	}
 	read, ok1 := w.times.modelRead(c.port, c.lastStart)
 	sent, ok2 := w.times.sent(end)
+	if ok2 && (!ok1 || sent.Before(read)) {
+		// The answer was whole before the model's last event (the cut
+		// found its end), which was read after the reply or never: the
+		// last read before the reply is what it waited for.
+		read, ok1 = w.times.modelReadBefore(c.port, sent)
+	}
 	if !ok1 || !ok2 || sent.Before(read) {
 		return 0, false
 	}
