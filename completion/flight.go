@@ -30,6 +30,7 @@ type flight struct {
 	linger  *time.Timer
 	onTrack bool          // part of the answer was given while typing: finish it, no linger
 	final   bool          // the provider said the next text is the answer's last
+	unseen  bool          // text grew since the waiters were last woken
 	changed chan struct{} // closed and replaced whenever visible text grows
 }
 
@@ -70,6 +71,29 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 		f.final = true
 		f.mu.Unlock()
 	})
+	// wake tells the waiters that the text grew; f.mu held. With a
+	// provider that says when it is about to wait for the model, that is
+	// when they are told, besides when the answer is whole.
+	wake := func() chan struct{} {
+		ch := f.changed
+		f.changed = make(chan struct{})
+		f.unseen = false
+		return ch
+	}
+	batched := provider.ReportsSent(p)
+	if batched {
+		ctx = provider.WithWait(ctx, func() {
+			f.mu.Lock()
+			var ch chan struct{}
+			if f.unseen {
+				ch = wake()
+			}
+			f.mu.Unlock()
+			if ch != nil {
+				close(ch)
+			}
+		})
+	}
 	go func() {
 		defer close(f.done)
 		defer cancel()
@@ -99,20 +123,27 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 				full = true
 			}
 			ans := f.cut.answer()
-			ch := f.changed
-			f.changed = make(chan struct{})
+			var ch chan struct{}
+			if full || !batched {
+				ch = wake()
+			} else {
+				f.unseen = true
+			}
 			waited := f.waiters > 0
 			f.mu.Unlock()
 			if full {
 				settle(ans, true)
 			}
-			close(ch)
-			if waited {
-				// Let a waiter run now, on this thread: left to another
-				// one, it waits for an idle CPU to wake (~0.1 ms on a
-				// virtual machine) while this goroutine goes on with the
-				// stream, and after the last chunk with the call's
-				// bookkeeping, none of which the user waits for.
+			if ch != nil {
+				close(ch)
+			}
+			if waited && full {
+				// The answer is whole: let a waiter run now, on this
+				// thread. Left to another, it waits for an idle CPU to
+				// wake (~0.1 ms on a virtual machine) while this goroutine
+				// winds the call down, which nobody waits for. Before
+				// that, a waiter runs here once this goroutine blocks on
+				// the stream.
 				runtime.Gosched()
 			}
 			if full {

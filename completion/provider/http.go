@@ -198,6 +198,7 @@ type watchdog struct {
 	ended    bool // the answer is complete; only the stream's end is left
 	draining bool // the stream's end is being read in the background
 	stopped  bool
+	onWait   func() // see WithWait; set before the request is sent
 }
 
 func startWatchdog(cancel context.CancelCauseFunc, firstByte, idle time.Duration) *watchdog {
@@ -379,6 +380,9 @@ func (b *watchedBody) Close() error {
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
+	if b.wd.onWait != nil {
+		b.wd.onWait()
+	}
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		b.wd.touch()

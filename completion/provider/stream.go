@@ -82,6 +82,7 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 	}
 	wd := startWatchdog(cancel, b.cfg.FirstByteTimeout, b.cfg.IdleTimeout)
 	wd.unfollow = unfollow
+	wd.onWait, _ = ctx.Value(waitKey{}).(func())
 	defer func() {
 		if !wd.isDraining() { // else the drain ends the request
 			unfollow()
@@ -104,7 +105,10 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 	)
 	final := finalFrom(ctx)
 	emit := func(s string) bool {
-		if s == "" {
+		// The backends end the watchdog before they emit an answer's
+		// last text, in one piece; with WithFinal, even an empty one.
+		last := final != nil && wd.hasEnded()
+		if s == "" && !last {
 			return true
 		}
 		size += len(s)
@@ -113,9 +117,7 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 			return false
 		}
 		chunks++
-		if final != nil && wd.hasEnded() {
-			// The backends end the watchdog before they emit an
-			// answer's last text, in one piece.
+		if last {
 			final()
 			final = nil
 		}
