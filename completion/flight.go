@@ -122,36 +122,33 @@ func (e *Engine) launch(uri string, k key, p provider.Provider, prompt provider.
 				f.cut.end()
 				full = true
 			}
-			ans := f.cut.answer()
-			var ch chan struct{}
-			if full || !batched {
-				ch = wake()
-			} else {
-				f.unseen = true
+			if !full && batched {
+				f.unseen = true // told at the provider's next wait
+				f.mu.Unlock()
+				return true
 			}
-			waited := f.waiters > 0
-			f.mu.Unlock()
-			if full {
-				settle(ans, true)
-			}
-			if ch != nil {
+			ch := wake()
+			if !full {
+				f.mu.Unlock()
 				close(ch)
+				return true
 			}
-			if waited && full {
-				// The answer is whole: let a waiter run now, on this
-				// thread. Left to another, it waits for an idle CPU to
-				// wake (~0.1 ms on a virtual machine) while this goroutine
-				// winds the call down, which nobody waits for. Before
-				// that, a waiter runs here once this goroutine blocks on
-				// the stream.
+			ans, waited := f.cut.answer(), f.waiters > 0
+			f.mu.Unlock()
+			settle(ans, true)
+			close(ch)
+			if waited {
+				// Let a waiter run now, on this thread. Left to another,
+				// it waits for an idle CPU to wake (~0.1 ms on a virtual
+				// machine) while this goroutine winds the call down,
+				// which nobody waits for. Before the answer is whole, a
+				// waiter runs here once this goroutine blocks on the
+				// stream.
 				runtime.Gosched()
 			}
-			if full {
-				// Whatever the model would still send is thrown away
-				// unread: stop the stream now.
-				return false
-			}
-			return true
+			// Whatever the model would still send is thrown away unread:
+			// stop the stream now.
+			return false
 		})
 		f.mu.Lock()
 		f.err = err

@@ -63,14 +63,15 @@ func serve(args []string) error {
 		var in io.Reader = pollableStdin()
 		var out io.Writer = os.Stdout
 		trace := os.Getenv(replay.WireTraceEnv)
-		tr := &replay.WireTrace{}
+		var tr *replay.WireTrace
 		if trace != "" {
 			// For the typing replay: it times the server at its own wire.
+			tr = &replay.WireTrace{}
 			in, out = tr.Reader(in), tr.Writer(out)
 			provider.WrapConns(tr.Conn)
 		}
 		err := s.Serve(ctx, in, out, nil)
-		if trace != "" {
+		if tr != nil {
 			if err := tr.Save(trace); err != nil {
 				log.Warn("wire trace", zap.Error(err))
 			}

@@ -31,3 +31,8 @@ func finalFrom(ctx context.Context) func() {
 	f, _ := ctx.Value(finalKey{}).(func())
 	return f
 }
+
+func waitFrom(ctx context.Context) func() {
+	f, _ := ctx.Value(waitKey{}).(func())
+	return f
+}

@@ -19,7 +19,8 @@ func WithSent(ctx context.Context, sent func()) context.Context {
 	return context.WithValue(ctx, sentKey{}, sent)
 }
 
-// ReportsSent says whether p calls the function given by WithSent.
+// ReportsSent says whether p calls the function given by WithSent, and
+// the one given by WithWait: the backends that stream over HTTP.
 func ReportsSent(p Provider) bool {
 	switch p.(type) {
 	case *completions, *chat, *llamacpp:

@@ -82,7 +82,7 @@ func (b *base) run(ctx context.Context, p Prompt, onText func(string) bool,
 	}
 	wd := startWatchdog(cancel, b.cfg.FirstByteTimeout, b.cfg.IdleTimeout)
 	wd.unfollow = unfollow
-	wd.onWait, _ = ctx.Value(waitKey{}).(func())
+	wd.onWait = waitFrom(ctx)
 	defer func() {
 		if !wd.isDraining() { // else the drain ends the request
 			unfollow()

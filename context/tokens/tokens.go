@@ -42,13 +42,10 @@ func Line(line string) int {
 	if line == "" {
 		return 0
 	}
-	cacheMu.Lock()
-	n, ok := cache[line]
-	cacheMu.Unlock()
-	if ok {
+	if n, ok := cached(line); ok {
 		return n
 	}
-	n = encode(line)
+	n := encode(line)
 	cacheMu.Lock()
 	if len(cache) >= maxCache {
 		clear(cache)
@@ -70,13 +67,17 @@ func Guess(line string) int {
 	if line == "" {
 		return 0
 	}
-	cacheMu.Lock()
-	n, ok := cache[line]
-	cacheMu.Unlock()
-	if ok {
+	if n, ok := cached(line); ok {
 		return n
 	}
 	return estimate(line)
+}
+
+func cached(line string) (int, bool) {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	n, ok := cache[line]
+	return n, ok
 }
 
 // estimate is a token count from a text's length: code averages three to

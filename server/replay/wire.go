@@ -182,63 +182,56 @@ func loadWireTrace(path string) ([]wireEvent, error) {
 // within each kind (and port).
 type serverTimes []wireEvent
 
-// received is when the server's read of the editor's first total bytes
-// returned: the request that ends there was received.
-func (s serverTimes) received(total int64) (time.Time, bool) {
+// first is when the first event that ok accepts ended.
+func (s serverTimes) first(ok func(wireEvent) bool) (time.Time, bool) {
 	for _, e := range s {
-		if e.kind == 'r' && e.total >= total {
+		if ok(e) {
 			return time.Unix(0, e.end), true
 		}
 	}
 	return time.Time{}, false
 }
 
-// sent is when the server's write of its first total bytes to the editor
-// returned.
-func (s serverTimes) sent(total int64) (time.Time, bool) {
-	for _, e := range s {
-		if e.kind == 'w' && e.total >= total {
-			return time.Unix(0, e.end), true
+// last is when the last event that ok accepts ended.
+func (s serverTimes) last(ok func(wireEvent) bool) (time.Time, bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if ok(s[i]) {
+			return time.Unix(0, s[i].end), true
 		}
 	}
 	return time.Time{}, false
+}
+
+// received is when the server's read of the editor's first total bytes
+// returned: the request that ends there was received.
+func (s serverTimes) received(total int64) (time.Time, bool) {
+	return s.first(func(e wireEvent) bool { return e.kind == 'r' && e.total >= total })
+}
+
+// sent is when the server's write of its first total bytes to the editor
+// returned.
+func (s serverTimes) sent(total int64) (time.Time, bool) {
+	return s.first(func(e wireEvent) bool { return e.kind == 'w' && e.total >= total })
 }
 
 // modelSent is when the server's write on the connection from port that
 // the fake model read at arrived returned: the last write there begun
 // before that read.
 func (s serverTimes) modelSent(port int, arrived time.Time) (time.Time, bool) {
-	var at int64
-	for _, e := range s {
-		if e.kind == 'W' && e.port == port && e.start <= arrived.UnixNano() {
-			at = e.end
-		}
-	}
-	return time.Unix(0, at), at != 0
+	return s.last(func(e wireEvent) bool { return e.kind == 'W' && e.port == port && e.start <= arrived.UnixNano() })
 }
 
 // modelReadBefore is when the server's last read on the connection from
 // port that returned before t did.
 func (s serverTimes) modelReadBefore(port int, t time.Time) (time.Time, bool) {
-	var at int64
-	for _, e := range s {
-		if e.kind == 'R' && e.port == port && e.end <= t.UnixNano() {
-			at = e.end
-		}
-	}
-	return time.Unix(0, at), at != 0
+	return s.last(func(e wireEvent) bool { return e.kind == 'R' && e.port == port && e.end <= t.UnixNano() })
 }
 
 // modelRead is when the server's first read on the connection from port
 // that returned after from did: from being a moment before the fake model
 // wrote, that read brought what it wrote.
 func (s serverTimes) modelRead(port int, from time.Time) (time.Time, bool) {
-	for _, e := range s {
-		if e.kind == 'R' && e.port == port && e.end >= from.UnixNano() {
-			return time.Unix(0, e.end), true
-		}
-	}
-	return time.Time{}, false
+	return s.first(func(e wireEvent) bool { return e.kind == 'R' && e.port == port && e.end >= from.UnixNano() })
 }
 
 // countWriter is the editor's end of the server's stdin: it notes where in
