@@ -24,6 +24,8 @@ var (
 )
 
 // Inkling builds ./cmd/inkling once per test process and returns the binary's path.
+// The package's TestMain must return through Run, which removes it: each
+// build is ~45 MB, and one left in the temporary folder per test run fills it.
 func Inkling(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -41,6 +43,16 @@ func Inkling(t testing.TB) string {
 		t.Fatalf("building inkling: %v\n%s", buildErr, buildOut)
 	}
 	return buildPath
+}
+
+// Run runs the package's tests and benchmarks, removes the binary Inkling
+// built, and returns the exit code for os.Exit.
+func Run(m *testing.M) int {
+	code := m.Run()
+	if buildPath != "" {
+		os.RemoveAll(filepath.Dir(buildPath))
+	}
+	return code
 }
 
 // RepoRoot is the module root, found from this source file's location.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/inkling-ls/inkling/editors/editortest"
 )
 
 // TestMain lets this test binary serve as the echo child of
@@ -16,7 +18,7 @@ func TestMain(m *testing.M) {
 		echo()
 		return
 	}
-	os.Exit(m.Run())
+	os.Exit(editortest.Run(m))
 }
 
 // echo copies stdin to stdout a line at a time, a write per line.
