@@ -197,6 +197,11 @@ func TestSSEReader(t *testing.T) {
 			t.Errorf("event %d = %q %q, want %q %q", i, got[i].Type, got[i].Data, want[i].Type, want[i].Data)
 		}
 	}
+	// Lines that never make an event end the stream as undecodable.
+	r = newSSEReader(strings.NewReader(strings.Repeat("junk\n", maxLinesPerEvent+1)+"data: late\n\n"), 1024)
+	if _, err := r.next(); err != errBadEvent {
+		t.Errorf("endless junk: %v", err)
+	}
 	// A line past the limit is an error, not a hang or a huge buffer.
 	r = newSSEReader(strings.NewReader("data: "+strings.Repeat("x", 5000)+"\n\n"), 1024)
 	if _, err := r.next(); err != errBadEvent {

@@ -34,8 +34,8 @@ var fuzzPrompt = Prompt{
 }
 
 // FuzzProviderStreams feeds arbitrary bytes as the streamed answer to every
-// HTTP backend (OpenAI completions and Ollama through go-openai's SSE
-// reader, chat with its cleaner, llama.cpp /infill through ours). Whatever
+// HTTP backend (OpenAI completions, Ollama and llama.cpp /infill through
+// our SSE reader, chat through go-openai's and its cleaner). Whatever
 // arrives, a backend returns, with text no larger than the limits allow,
 // and fails only with a classified *Error that names neither the API key
 // nor the prompt.
@@ -49,6 +49,10 @@ func FuzzProviderStreams(f *testing.F) {
 	f.Add([]byte(": keep-alive\r\n\r\nevent: message\r\ndata: {\"choices\":[{\"text\":\"\\u00e9\"}]}\r\n\r\n"))
 	f.Add([]byte("data: " + strings.Repeat("x", 70000) + "\n\n"))
 	f.Add([]byte("data: {\"content\": \"\xff\xfe\", \"stop\": false}\n\n"))
+	f.Add(readTestdata(f, "streams/completions-ok.sse"))
+	f.Add(readTestdata(f, "streams/completions-error.sse"))
+	f.Add([]byte("data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":\"length\"}]}\n\n"))
+	f.Add([]byte("data: {\"choices\":[{\"index\":0,\"text\":1}]}\n\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, kind := range []string{"openai", "ollama", "openai-chat", "llamacpp"} {
 			prov, err := New(Config{Kind: kind, Endpoint: "http://model.invalid/v1", Model: "qwen2.5-coder:1.5b",

@@ -1,12 +1,10 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -97,16 +95,7 @@ func (l *llamacpp) Complete(ctx context.Context, p Prompt, onText func(string) b
 		return err
 	}
 	return l.run(ctx, p, onText, func(ctx context.Context, emit func(string) bool) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "text/event-stream")
-		if l.cfg.APIKey != "" {
-			req.Header.Set("Authorization", "Bearer "+l.cfg.APIKey)
-		}
-		resp, err := l.http.Do(req)
+		resp, err := l.post(ctx, l.url, body)
 		if err != nil {
 			return err
 		}
@@ -166,7 +155,7 @@ func readInfill(r io.Reader, maxEvent int, emit func(string) bool, ended func())
 // as llama.cpp's `error: {"code":500,"message":..,"type":"server_error"}`.
 func streamError(data []byte) error {
 	var v struct {
-		Code    int    `json:"code"`
+		Code    any    `json:"code"` // llama.cpp's a number, OpenAI's a string
 		Message string `json:"message"`
 		Type    string `json:"type"`
 	}
@@ -174,13 +163,14 @@ func streamError(data []byte) error {
 	if json.Unmarshal(data, &v) == nil && v.Message != "" {
 		msg = v.Message
 	}
+	code, _ := v.Code.(float64)
 	e := &Error{Kind: KindServer, Msg: msg}
 	switch {
-	case v.Code == 401 || v.Code == 403 || v.Type == "authentication_error":
+	case code == 401 || code == 403 || v.Type == "authentication_error":
 		e.Kind = KindAuth
-	case v.Code == 429:
+	case code == 429:
 		e.Kind = KindRateLimit
-	case v.Code >= 400 && v.Code < 500 || v.Type == "invalid_request_error":
+	case code >= 400 && code < 500 || v.Type == "invalid_request_error":
 		e.Kind = KindBadRequest
 	}
 	return e

@@ -150,10 +150,9 @@ func Preview(cfg Config, p Prompt) (Request, error) {
 	}
 	switch b := prov.(type) {
 	case *completions:
-		req, stops := b.request(p)
-		body, err := json.Marshal(req)
-		return Request{Method: "POST", URL: b.baseURL + "/completions", Body: body,
-			Text: req.Prompt.(string), Stop: stops}, err
+		body, stops := b.request(p)
+		return Request{Method: "POST", URL: b.url, Body: json.RawMessage(body),
+			Text: b.tmpl.Render(p), Stop: stops}, nil
 	case *chat:
 		req, err := b.request(p)
 		if err != nil {

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -65,11 +67,14 @@ func temperature(t float64) float32 {
 // "ollama". With a FIM template the prompt carries the special tokens and
 // the suffix; with None the suffix goes in its own field and the server
 // applies the model's template (Ollama does, for models that support it).
+//
+// It speaks the wire format itself rather than through go-openai (which
+// the chat backend uses): the request is written in one pass (see
+// jsonbody.go), and the stream is read with the SSE reader /infill uses.
 type completions struct {
 	base
-	client  *openai.Client
-	baseURL string
-	tmpl    Template
+	url  string // the API base + "/completions"
+	tmpl Template
 	// maxStops is how many stop strings the server accepts; the rest are
 	// applied on our side. OpenAI's own API rejects more than 4.
 	maxStops int
@@ -86,77 +91,128 @@ func newCompletions(name string, cfg Config, o options, defEndpoint string, defT
 			return nil, err
 		}
 	}
-	c := &completions{base: newBase(name, cfg, o), tmpl: tmpl, baseURL: baseURL}
-	c.client = newOpenAIClient(c.cfg, baseURL, c.http)
+	c := &completions{base: newBase(name, cfg, o), tmpl: tmpl, url: baseURL + "/completions"}
 	if strings.Contains(baseURL, "api.openai.com") {
 		c.maxStops = 4
 	}
 	return c, nil
 }
 
-func (c *completions) request(p Prompt) (openai.CompletionRequest, []string) {
+// request is the JSON body for p, and the stop strings to apply on our
+// side (all of them: the server may take fewer, or ignore them).
+func (c *completions) request(p Prompt) ([]byte, []string) {
 	stops := c.tmpl.Stops(p)
-	r := openai.CompletionRequest{
-		Model:       c.cfg.Model,
-		Prompt:      c.tmpl.Render(p),
-		MaxTokens:   maxTokens(p),
-		Temperature: temperature(p.temperature(c.cfg.Temperature)),
-		Stop:        stops,
-		Stream:      true,
+	size := len(p.Prefix) + len(p.Suffix) + 512
+	for _, s := range p.Context {
+		size += len(s.Path) + len(s.Text) + 64
 	}
-	if c.maxStops > 0 && len(r.Stop) > c.maxStops {
-		r.Stop = r.Stop[:c.maxStops]
-	}
+	b := make([]byte, 0, size+size/16) // room for escapes
+	b = append(b, `{"model":`...)
+	b = appendJSONString(b, c.cfg.Model)
+	b = append(b, `,"prompt":"`...)
+	w := jsonText{b}
+	c.tmpl.render(&w, p)
+	b = append(w.b, '"')
 	if c.tmpl.Name == None.Name {
-		// An empty suffix would be left out (omitempty), and Ollama then
-		// treats the request as plain generation, chat template and all.
-		// A newline is what ends the file anyway.
-		r.Suffix = p.Suffix
-		if r.Suffix == "" {
-			r.Suffix = "\n"
+		// An empty suffix would be taken for none, and Ollama then treats
+		// the request as plain generation, chat template and all. A
+		// newline is what ends the file anyway.
+		suffix := p.Suffix
+		if suffix == "" {
+			suffix = "\n"
 		}
+		b = append(b, `,"suffix":`...)
+		b = appendJSONString(b, suffix)
 	}
-	return r, stops
+	b = append(b, `,"max_tokens":`...)
+	b = strconv.AppendInt(b, int64(maxTokens(p)), 10)
+	b = append(b, `,"temperature":`...)
+	b = strconv.AppendFloat(b, p.temperature(c.cfg.Temperature), 'g', -1, 64)
+	if send := stops; len(send) > 0 {
+		if c.maxStops > 0 && len(send) > c.maxStops {
+			send = send[:c.maxStops]
+		}
+		b = append(b, `,"stop":[`...)
+		for i, s := range send {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"stream":true}`...)
+	return b, stops
 }
 
 func (c *completions) Complete(ctx context.Context, p Prompt, onText func(string) bool) error {
-	req, stops := c.request(p)
+	body, stops := c.request(p)
 	st := newStopper(stops)
 	return c.run(ctx, p, onText, func(ctx context.Context, emit func(string) bool) error {
-		stream, err := c.client.CreateCompletionStream(ctx, req)
+		resp, err := c.post(ctx, c.url, body)
 		if err != nil {
-			return openAIError(err)
+			return err
 		}
-		defer stream.Close()
-		for {
-			resp, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				watchdogFrom(ctx).end()
-				emit(st.flush())
+		defer resp.Body.Close()
+		return readCompletions(resp.Body, c.cfg.MaxAnswerBytes, st, emit, watchdogFrom(ctx).end)
+	})
+}
+
+// completionEvent is the part of a /completions stream event we use.
+type completionEvent struct {
+	Choices []struct {
+		Index        int     `json:"index"`
+		Text         string  `json:"text"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Error json.RawMessage `json:"error"`
+}
+
+// readCompletions decodes a /completions stream, passing the first
+// choice's text through st to emit, until the choice's finish_reason, the
+// [DONE] event, the end of the stream, or emit returning false or st
+// reaching a stop string. ended is called once the answer is complete.
+func readCompletions(r io.Reader, maxEvent int, st *stopper, emit func(string) bool, ended func()) error {
+	sse := newSSEReader(r, maxEvent+4096)
+	for {
+		ev, err := sse.next()
+		if err == io.EOF || err == nil && string(ev.Data) == "[DONE]" {
+			ended()
+			emit(st.flush())
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ev.Type == "error" {
+			return streamError(ev.Data)
+		}
+		var e completionEvent
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return errors.Join(errBadEvent, err)
+		}
+		if len(e.Error) > 0 && string(e.Error) != "null" {
+			// OpenAI's {"error": {"message": ..}} inside a 200 stream.
+			return streamError(e.Error)
+		}
+		for _, ch := range e.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			out, done := st.feed(ch.Text)
+			if ch.FinishReason != nil && *ch.FinishReason != "" {
+				// The answer is complete: answer now, without waiting
+				// for [DONE] and the end of the stream. The last text
+				// in one piece (see WithFinal).
+				ended()
+				emit(out + st.flush())
 				return nil
 			}
-			if err != nil {
-				return openAIError(err)
-			}
-			for _, ch := range resp.Choices {
-				if ch.Index != 0 {
-					continue
-				}
-				out, done := st.feed(ch.Text)
-				if ch.FinishReason != "" {
-					// The answer is complete: answer now, without
-					// waiting for [DONE] and the end of the stream.
-					// The last text in one piece (see WithFinal).
-					watchdogFrom(ctx).end()
-					emit(out + st.flush())
-					return nil
-				}
-				if !emit(out) || done {
-					return nil
-				}
+			if !emit(out) || done {
+				return nil
 			}
 		}
-	})
+	}
 }
 
 // openAIError gives the errors go-openai makes itself a Kind; HTTP

@@ -15,6 +15,7 @@ var readFile = os.ReadFile
 func TestRecordedStreams(t *testing.T) {
 	for _, c := range []struct{ kind, sample string }{
 		{"openai", "completions-ok"},
+		{"openai", "completions-error"},
 		{"ollama", "completions-ok"},
 		{"openai-chat", "chat-ok"},
 		{"llamacpp", "infill-ok"},

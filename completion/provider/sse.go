@@ -19,6 +19,10 @@ type event struct {
 	Data []byte // "data:" lines joined by "\n"
 }
 
+// maxLinesPerEvent bounds the lines read without an event: comments,
+// unknown fields, junk. Keep-alive comments come seconds apart.
+const maxLinesPerEvent = 10000
+
 type sseReader struct {
 	r       *bufio.Reader
 	maxLine int
@@ -33,7 +37,12 @@ func newSSEReader(r io.Reader, maxLine int) *sseReader {
 func (s *sseReader) next() (event, error) {
 	var ev event
 	has := false
-	for {
+	for n := 0; ; n++ {
+		if n > maxLinesPerEvent {
+			// A server sending lines that never make an event would
+			// keep the idle watchdog content for ever.
+			return event{}, errBadEvent
+		}
 		line, err := s.line()
 		if err != nil {
 			if err == io.EOF && has {

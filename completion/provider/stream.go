@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -55,6 +57,21 @@ func newBase(name string, cfg Config, o options) base {
 }
 
 func (b *base) Name() string { return b.name }
+
+// post sends a JSON body to url and returns the event stream that answers
+// it; the doer turns any other answer into an *Error.
+func (b *base) post(ctx context.Context, url string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	if b.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+b.cfg.APIKey)
+	}
+	return b.http.Do(req)
+}
 
 func maxTokens(p Prompt) int {
 	if p.MaxTokens > 0 {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 )
@@ -163,8 +164,15 @@ func resolveTemplate(name, model string) (Template, error) {
 func (t Template) Render(p Prompt) string {
 	var b strings.Builder
 	b.Grow(len(p.Prefix) + len(p.Suffix) + 256)
+	t.render(&b, p)
+	return b.String()
+}
+
+// render writes the prompt to b; the completions backend writes it
+// straight into the request's JSON (see appendCompletionRequest).
+func (t Template) render(b io.StringWriter, p Prompt) {
 	head := func() {
-		writeContext(&b, t.FileSep, p)
+		writeContext(b, t.FileSep, p)
 	}
 	switch {
 	case t.Name == "none":
@@ -192,11 +200,10 @@ func (t Template) Render(p Prompt) string {
 		b.WriteString(p.Suffix)
 		b.WriteString(t.Middle)
 	}
-	return b.String()
 }
 
 // writeContext writes the snippets and the current file's header.
-func writeContext(b *strings.Builder, fileSep string, p Prompt) {
+func writeContext(b io.StringWriter, fileSep string, p Prompt) {
 	for _, s := range p.Context {
 		if s.Text == "" {
 			continue
