@@ -40,25 +40,37 @@ func didOpen(s *Server, _ context.Context, req *jsonrpc2.Request) error {
 	return nil
 }
 
+// didChangeParams are textDocument/didChange's params, decoded in one
+// pass: glsp's type decodes each change twice (kept raw, then as an
+// event), which for a whole-document sync doubles the cost, and on every
+// key puts a second decoding on the completion's path.
+type didChangeParams struct {
+	TextDocument struct {
+		URI     string `json:"uri"`
+		Version int32  `json:"version"`
+	} `json:"textDocument"`
+	ContentChanges []struct {
+		Range *protocol.Range `json:"range"` // nil: the whole text
+		Text  string          `json:"text"`
+	} `json:"contentChanges"`
+}
+
 func didChange(s *Server, _ context.Context, req *jsonrpc2.Request) error {
-	var p protocol.DidChangeTextDocumentParams
+	var p didChangeParams
 	if err := decode(req, &p); err != nil {
 		return err
 	}
 	if err := requireURI(req.Method, p.TextDocument.URI); err != nil {
 		return err
 	}
-	changes := make([]workspace.Change, 0, len(p.ContentChanges))
-	for _, c := range p.ContentChanges {
-		switch c := c.(type) {
-		case protocol.TextDocumentContentChangeEvent:
-			r := workspace.Range{
+	changes := make([]workspace.Change, len(p.ContentChanges))
+	for i, c := range p.ContentChanges {
+		changes[i].Text = c.Text
+		if c.Range != nil {
+			changes[i].Range = &workspace.Range{
 				Start: workspace.Position{Line: int(c.Range.Start.Line), Character: int(c.Range.Start.Character)},
 				End:   workspace.Position{Line: int(c.Range.End.Line), Character: int(c.Range.End.Character)},
 			}
-			changes = append(changes, workspace.Change{Range: &r, Text: c.Text})
-		case protocol.TextDocumentContentChangeEventWhole:
-			changes = append(changes, workspace.Change{Text: c.Text})
 		}
 	}
 	s.mu.Lock()
