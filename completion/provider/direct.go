@@ -2,12 +2,14 @@ package provider
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,7 +30,7 @@ import (
 // Local model servers (llama.cpp, vLLM, Ollama, LM Studio) are where this
 // counts and they speak plain HTTP/1.1. HTTPS and proxied requests still go
 // through net/http's Transport, which brings HTTP/2, TLS session reuse and
-// proxies; go-openai builds and parses the requests either way.
+// proxies. The backends build and parse the requests either way.
 type directTransport struct {
 	fallback *http.Transport
 	spares   *spareDialer
@@ -132,14 +134,22 @@ func (t *directTransport) send(ctx context.Context, req *http.Request, dc *direc
 		}
 		return nil, err
 	}
-	size := 1 << 10
-	if req.ContentLength > 0 {
-		size += int(req.ContentLength)
-	}
-	bw := bufio.NewWriterSize(dc.c, size)
-	err := req.Write(bw) // closes req.Body
-	if err == nil {
-		err = bw.Flush()
+	var err error
+	if body, ok := req.Body.(*sendBody); ok && req.ContentLength == int64(len(body.b)) {
+		// The backends' own requests: head and body written here, in
+		// one write, without req.Write's passes over the header map and
+		// copy through a buffer (~40 µs on the request's path).
+		msg := appendRequestHead(make([]byte, 0, 512+len(body.b)), req)
+		_, err = dc.c.Write(append(msg, body.b...))
+	} else {
+		size := 1 << 10
+		if req.ContentLength > 0 {
+			size += int(req.ContentLength)
+		}
+		bw := bufio.NewWriterSize(dc.c, size)
+		if err = req.Write(bw); err == nil { // closes req.Body
+			err = bw.Flush()
+		}
 	}
 	if err != nil {
 		return fail(err)
@@ -160,6 +170,64 @@ func (t *directTransport) send(ctx context.Context, req *http.Request, dc *direc
 	refill()
 	resp.Body = &directBody{rc: resp.Body, t: t, dc: dc, addr: addr, stop: stop, keep: !resp.Close && !req.Close}
 	return resp, nil
+}
+
+// sendBody is a request body held whole, which the direct transport writes
+// with the request's head in one write (base.post makes them).
+type sendBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func newSendBody(b []byte) *sendBody { return &sendBody{bytes.NewReader(b), b} }
+
+func (*sendBody) Close() error { return nil }
+
+// appendRequestHead appends req's HTTP/1.1 request line and header, as
+// req.Write spells them for a body of known length: Host, User-Agent
+// (unless set), Content-Length, then req.Header, each value with any CR or
+// LF made a space (as Header.Write does) so that no setting can add a
+// header line of its own.
+func appendRequestHead(b []byte, req *http.Request) []byte {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	b = append(b, req.Method...)
+	b = append(b, ' ')
+	b = append(b, req.URL.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = appendHeaderText(b, host)
+	if _, ok := req.Header["User-Agent"]; !ok {
+		b = append(b, "\r\nUser-Agent: Go-http-client/1.1"...)
+	}
+	b = append(b, "\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, req.ContentLength, 10)
+	for k, vs := range req.Header {
+		switch k {
+		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue // req.Write leaves these to the request's fields too
+		}
+		for _, v := range vs {
+			b = append(b, "\r\n"...)
+			b = appendHeaderText(b, k)
+			b = append(b, ": "...)
+			b = appendHeaderText(b, v)
+		}
+	}
+	return append(b, "\r\n\r\n"...)
+}
+
+// appendHeaderText appends s with CR and LF made spaces.
+func appendHeaderText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // directBody is a response body on a connection of directTransport.

@@ -3,9 +3,11 @@ package provider
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"strings"
 	"sync"
@@ -141,4 +143,40 @@ func newEndless(t *testing.T, gone chan struct{}) string {
 		}
 	}()
 	return "http://" + ln.Addr().String() + "/"
+}
+
+// TestDirectRequestHead: a backend's request, written head and body in one
+// write by the direct transport, reaches a real HTTP server whole: method,
+// path, Host, User-Agent, length, the configured headers, and a header
+// value with a line break in it stays one header.
+func TestDirectRequestHead(t *testing.T) {
+	type seen struct {
+		method, path, host, agent, team, injected, auth string
+		length                                          int64
+		body                                            string
+	}
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- seen{r.Method, r.URL.Path, r.Host, r.UserAgent(), r.Header.Get("X-Team"), r.Header.Get("X-Injected"),
+			r.Header.Get("Authorization"), r.ContentLength, string(body)}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"text\":\"ok\",\"finish_reason\":\"stop\"}]}\n\n")
+	}))
+	defer srv.Close()
+	prov := mustNew(t, Config{Kind: "openai", Endpoint: srv.URL, Model: "m", APIKey: "sk-k",
+		Headers: map[string]string{"X-Team": "a\r\nX-Injected: 1"}})
+	if _, err := complete(t, prov, Prompt{Prefix: "x := ", MaxTokens: 8}); err != nil {
+		t.Fatal(err)
+	}
+	s := <-got
+	want := seen{method: "POST", path: "/v1/completions", host: strings.TrimPrefix(srv.URL, "http://"), agent: "Go-http-client/1.1",
+		team: "a  X-Injected: 1", auth: "Bearer sk-k", length: int64(len(s.body)), body: s.body}
+	if s != want {
+		t.Errorf("server saw\n%+v\nwant\n%+v", s, want)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(s.body), &body); err != nil || body["prompt"] != "x := " {
+		t.Errorf("body %s: %v", s.body, err)
+	}
 }

@@ -1,9 +1,9 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -61,10 +61,14 @@ func (b *base) Name() string { return b.name }
 // post sends a JSON body to url and returns the event stream that answers
 // it; the doer turns any other answer into an *Error.
 func (b *base) post(ctx context.Context, url string, body []byte) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, newSendBody(body))
 	if err != nil {
 		return nil, err
 	}
+	// As NewRequest does for a *bytes.Reader: a known length, and a body
+	// that can be sent again (a retry on a closed idle connection, a 307).
+	req.ContentLength = int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return newSendBody(body), nil }
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	if b.cfg.APIKey != "" {
