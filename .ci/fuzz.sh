@@ -22,6 +22,7 @@ for target in \
 	./completion/provider:FuzzReadInfill \
 	./completion/provider:FuzzProviderStreams \
 	./completion/provider:FuzzTemplateRender \
+	./completion/provider:FuzzJSONString \
 	./server:FuzzFrames \
 	./server:FuzzSession; do
 	pkg="${target%%:*}"
