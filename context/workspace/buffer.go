@@ -29,7 +29,7 @@ type buffer struct {
 	lang       *treesitter.Language // nil: plain text
 	version    int32
 	text       string
-	starts     []int
+	lines      lineIndex
 
 	// base is a tree parsed from an earlier text; pending are the edits
 	// made since, in order. base is never edited in place: edits are
@@ -46,7 +46,7 @@ type buffer struct {
 
 func (b *buffer) setText(text string) {
 	b.text = text
-	b.starts = lineStarts(text)
+	b.lines = newLineIndex(text)
 	b.dropTree()
 }
 
@@ -71,19 +71,19 @@ func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err 
 			b.setText(c.Text)
 			continue
 		}
-		s, okS := offsetOf(b.text, b.starts, c.Range.Start, enc)
-		e, okE := offsetOf(b.text, b.starts, c.Range.End, enc)
+		s, okS := offsetOf(b.text, b.lines, c.Range.Start, enc)
+		e, okE := offsetOf(b.text, b.lines, c.Range.End, enc)
 		if !okS || !okE {
 			clamped = append(clamped, fmt.Sprintf("%d:%d-%d:%d", c.Range.Start.Line, c.Range.Start.Character, c.Range.End.Line, c.Range.End.Character))
 		}
 		if e < s {
 			s, e = e, s
 		}
-		edits = append(edits, editRecord(b.path, b.text, b.starts, s, e, c.Text))
-		startPt := point(b.text, b.starts, s)
-		oldEndPt := point(b.text, b.starts, e)
+		edits = append(edits, editRecord(b.path, b.text, b.lines, s, e, c.Text))
+		startPt := point(b.text, b.lines, s)
+		oldEndPt := point(b.text, b.lines, e)
 		newText := b.text[:s] + c.Text + b.text[e:]
-		b.starts = spliceStarts(b.starts, newText, s, e, len(c.Text))
+		b.lines = b.lines.splice(newText, s, e, len(c.Text))
 		b.text = newText
 		// Recorded even with no base: a first parse in flight read an
 		// earlier text, and becomes the base with the edits made since
@@ -95,7 +95,7 @@ func (b *buffer) apply(changes []Change, enc Encoding) (edits []EditRecord, err 
 		}
 		b.pending = append(b.pending, treesitter.Edit{
 			StartByte: uint32(s), OldEndByte: uint32(e), NewEndByte: uint32(s + len(c.Text)),
-			StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.starts, s+len(c.Text)),
+			StartPoint: startPt, OldEndPoint: oldEndPt, NewEndPoint: point(newText, b.lines, s+len(c.Text)),
 		})
 	}
 	if len(clamped) > 0 {
@@ -222,15 +222,15 @@ var testHookParse func()
 // snapState is what a snapshot copies from a buffer, taken under its lock.
 type snapState struct {
 	text    string
-	starts  []int
+	lines   lineIndex
 	version int32
 }
 
 func (b *buffer) stateLocked() snapState {
-	return snapState{text: b.text, starts: b.starts, version: b.version}
+	return snapState{text: b.text, lines: b.lines, version: b.version}
 }
 
-func point(text string, starts []int, off int) treesitter.Point {
-	l := searchLine(starts, off)
-	return treesitter.Point{Row: uint32(l), Column: uint32(off - starts[l])}
+func point(text string, lines lineIndex, off int) treesitter.Point {
+	l := lines.search(off)
+	return treesitter.Point{Row: uint32(l), Column: uint32(off - lines.at(l))}
 }

@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"strings"
 	"unicode/utf8"
 )
 
@@ -69,15 +68,15 @@ func lineStarts(text string) []int {
 }
 
 // lineEnd is the offset where line i's content ends, before its terminator.
-func lineEnd(text string, starts []int, i int) int {
-	if i+1 >= len(starts) {
+func lineEnd(text string, lines lineIndex, i int) int {
+	if i+1 >= lines.len() {
 		return len(text)
 	}
-	end := starts[i+1]
+	end := lines.at(i + 1)
 	if end > 0 && text[end-1] == '\n' {
 		end--
 	}
-	if end > starts[i] && text[end-1] == '\r' {
+	if end > lines.at(i) && text[end-1] == '\r' {
 		end--
 	}
 	return end
@@ -88,14 +87,14 @@ func lineEnd(text string, starts []int, i int) int {
 // text, as the spec asks; a character in the middle of a multi-unit rune
 // (half a surrogate pair, a byte inside a UTF-8 sequence) rounds down to the
 // rune's start. exact reports whether no clamping was needed.
-func offsetOf(text string, starts []int, p Position, enc Encoding) (off int, exact bool) {
+func offsetOf(text string, lines lineIndex, p Position, enc Encoding) (off int, exact bool) {
 	if p.Line < 0 || p.Character < 0 {
 		return 0, false
 	}
-	if p.Line >= len(starts) {
+	if p.Line >= lines.len() {
 		return len(text), false
 	}
-	start, end := starts[p.Line], lineEnd(text, starts, p.Line)
+	start, end := lines.at(p.Line), lineEnd(text, lines, p.Line)
 	if enc == UTF8 {
 		off = start + p.Character
 		if off > end {
@@ -126,16 +125,16 @@ func offsetOf(text string, starts []int, p Position, enc Encoding) (off int, exa
 }
 
 // positionOf converts a byte offset to a position.
-func positionOf(text string, starts []int, off int, enc Encoding) Position {
+func positionOf(text string, lines lineIndex, off int, enc Encoding) Position {
 	if off < 0 {
 		off = 0
 	}
 	if off > len(text) {
 		off = len(text)
 	}
-	line := searchLine(starts, off)
-	start := starts[line]
-	if end := lineEnd(text, starts, line); off > end {
+	line := lines.search(off)
+	start := lines.at(line)
+	if end := lineEnd(text, lines, line); off > end {
 		off = end // inside a "\r\n"
 	}
 	return Position{Line: line, Character: units(text[start:off], enc)}
@@ -160,7 +159,8 @@ func units(s string, enc Encoding) int {
 	return n
 }
 
-// searchLine is the index of the line that contains off.
+// searchLine is the index of the line that contains off, in a block's
+// starts.
 func searchLine(starts []int, off int) int {
 	lo, hi := 0, len(starts)-1
 	for lo < hi {
@@ -172,36 +172,4 @@ func searchLine(starts []int, off int) int {
 		}
 	}
 	return lo
-}
-
-// spliceStarts returns the line starts of newText, which is the text that
-// old described with the bytes [s, e) replaced by n bytes. Only the lines
-// around the edit are scanned; the rest are copied, those after it
-// shifted. On a 10,000-line file this is what keeps a keystroke cheap:
-// rescanning every byte took most of didChange's time.
-func spliceStarts(old []int, newText string, s, e, n int) []int {
-	ls, le := searchLine(old, s), searchLine(old, e)
-	// Rescan from the line before the edit: a "\r" ending it may pair with
-	// a "\n" the edit inserts at the start of the next line.
-	j := max(ls-1, 0)
-	from := old[j]
-	// Up to the first line start after the edit, which stays a line start
-	// (the bytes on both sides of it are unchanged), only moved by delta.
-	delta := n - (e - s)
-	tail := le+1 >= len(old)
-	to := len(newText)
-	if !tail {
-		to = old[le+1] + delta
-	}
-	out := make([]int, 0, len(old)+strings.Count(newText[s:s+n], "\n")+1)
-	out = append(out, old[:j]...)
-	for _, st := range lineStarts(newText[from:to]) {
-		if tail || st+from < to {
-			out = append(out, st+from)
-		}
-	}
-	for _, st := range old[min(le+1, len(old)):] {
-		out = append(out, st+delta)
-	}
-	return out
 }

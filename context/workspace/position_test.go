@@ -66,7 +66,7 @@ func refOffset(text string, p Position, enc Encoding) int {
 func TestOffsetOf(t *testing.T) {
 	texts := []string{"", "abc", "abc\n", "a\r\nb", "é😀abc\nx", "a\rb\r\nc\n", "日本語\n😀😀\n"}
 	for _, text := range texts {
-		starts := lineStarts(text)
+		starts := newLineIndex(text)
 		for line := 0; line < 5; line++ {
 			for ch := 0; ch < 10; ch++ {
 				for _, enc := range []Encoding{UTF8, UTF16, UTF32} {
@@ -83,7 +83,7 @@ func TestOffsetOf(t *testing.T) {
 
 func TestPositionRoundTrip(t *testing.T) {
 	text := "é😀abc\r\nx日本\n\n😀"
-	starts := lineStarts(text)
+	starts := newLineIndex(text)
 	for off := 0; off <= len(text); off++ {
 		if !utf8.RuneStart(text[min(off, len(text)-1)]) && off < len(text) {
 			continue
@@ -140,12 +140,13 @@ func FuzzEdits(f *testing.F) {
 	})
 }
 
-// TestSpliceStarts checks the incremental line index against a full scan
-// over random edits of text made of line ends and a letter, where "\r\n"
-// pairs are made and split by the edits.
-func TestSpliceStarts(t *testing.T) {
+// TestSplice checks the incremental line index against a full scan over
+// random edits of text made of line ends and a letter, where "\r\n" pairs
+// are made and split by the edits; with blocks of 3 lines (the package's
+// tests all run with small blocks, see lines_test.go), edits cross them.
+func TestSplice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	alphabet := []string{"a", "\n", "\r", "\r\n", "é"}
+	alphabet := []string{"a", "\n", "\r", "\r\n", "é", "\n\n\n\n"}
 	piece := func(n int) string {
 		var b strings.Builder
 		for range n {
@@ -154,18 +155,28 @@ func TestSpliceStarts(t *testing.T) {
 		return b.String()
 	}
 	for i := range 20000 {
-		text := piece(rng.IntN(12))
-		starts := lineStarts(text)
-		for range 5 {
+		text := piece(rng.IntN(24))
+		lines := newLineIndex(text)
+		for range 8 {
 			s := rng.IntN(len(text) + 1)
 			e := s + rng.IntN(len(text)-s+1)
-			ins := piece(rng.IntN(4))
+			ins := piece(rng.IntN(6))
 			next := text[:s] + ins + text[e:]
-			got := spliceStarts(starts, next, s, e, len(ins))
-			if want := lineStarts(next); !slices.Equal(got, want) {
-				t.Fatalf("case %d: %q with [%d,%d) replaced by %q: starts %v, want %v", i, text, s, e, ins, got, want)
+			got := lines.splice(next, s, e, len(ins))
+			if want := lineStarts(next); !slices.Equal(got.all(), want) || got.len() != len(want) {
+				t.Fatalf("case %d: %q with [%d,%d) replaced by %q: starts %v (%d), want %v", i, text, s, e, ins, got.all(), got.len(), want)
 			}
-			text, starts = next, got
+			for l, want := range lineStarts(next) {
+				if at := got.at(l); at != want {
+					t.Fatalf("case %d: %q: line %d at %d, want %d", i, next, l, at, want)
+				}
+			}
+			for off := 0; off <= len(next); off++ {
+				if got, want := got.search(off), searchLine(lineStarts(next), off); got != want {
+					t.Fatalf("case %d: %q: offset %d on line %d, want %d", i, next, off, got, want)
+				}
+			}
+			text, lines = next, got
 		}
 	}
 }

@@ -44,11 +44,16 @@ type Workspace struct {
 
 	lagging   map[*buffer]bool // buffers whose tree lags their text
 	reparsing bool             // reparseLoop is running
+	wake      chan struct{}    // tells a lingering reparseLoop of new work
+	linger    time.Duration    // reparseLinger; tests change it
+
+	onReparseLoop func() // for tests: runs as a reparse loop starts
 }
 
 // New returns an empty workspace rooted at the given folders.
 func New(roots ...string) *Workspace {
-	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, MaxTrees: DefaultMaxTrees, roots: roots, buffers: map[string]*buffer{}}
+	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, MaxTrees: DefaultMaxTrees, roots: roots, buffers: map[string]*buffer{},
+		linger: reparseLinger}
 }
 
 // SetRoots replaces the workspace folders.
@@ -211,7 +216,7 @@ func (w *Workspace) Snapshot(uri string, withTree bool) (*Snapshot, error) {
 		st = b.stateLocked()
 		b.mu.Unlock()
 	}
-	s.Version, s.Text, s.starts = st.version, st.text, st.starts
+	s.Version, s.Text, s.lines = st.version, st.text, st.lines
 	return s, nil
 }
 
@@ -261,10 +266,22 @@ func (w *Workspace) LazyTree(s *Snapshot) {
 // catchUp reparses lagging buffers in the background, coalescing bursts
 // of edits: by the time a completion asks for the tree, it is usually
 // current. One goroutine at most, and none while nothing lags.
+//
+// A buffer with nothing to parse (plain text, too large, tree current)
+// starts nothing: each start of the loop is a new OS thread, and its end
+// that thread's exit (see lowerPriority), which cost ~0.1 ms a key for
+// such buffers, beside the request the key came with.
 func (w *Workspace) catchUp(b *buffer) {
+	b.mu.Lock()
+	lag := b.keep.Load() && b.dirty(w.MaxParseBytes)
+	b.mu.Unlock()
+	if !lag {
+		return
+	}
 	w.mu.Lock()
 	if w.lagging == nil {
 		w.lagging = map[*buffer]bool{}
+		w.wake = make(chan struct{}, 1)
 	}
 	w.lagging[b] = true
 	start := !w.reparsing
@@ -272,10 +289,23 @@ func (w *Workspace) catchUp(b *buffer) {
 	w.mu.Unlock()
 	if start {
 		go w.reparseLoop()
+		return
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
+// reparseLinger is how long the reparse loop waits for more work before
+// it ends: keys come closer than this while typing, and each new loop is a
+// new thread.
+const reparseLinger = 250 * time.Millisecond
+
 func (w *Workspace) reparseLoop() {
+	if w.onReparseLoop != nil {
+		w.onReparseLoop()
+	}
 	// What requests leave of the CPU: they use the tree as it is (TreeNow).
 	lowerPriority()
 	for {
@@ -287,9 +317,20 @@ func (w *Workspace) reparseLoop() {
 			break
 		}
 		if b == nil {
-			w.reparsing = false
 			w.mu.Unlock()
-			return
+			select {
+			case <-w.wake:
+				continue
+			case <-time.After(w.linger):
+			}
+			w.mu.Lock()
+			if len(w.lagging) == 0 {
+				w.reparsing = false
+				w.mu.Unlock()
+				return
+			}
+			w.mu.Unlock()
+			continue
 		}
 		open := w.buffers[b.uri] == b
 		w.mu.Unlock()
@@ -351,7 +392,7 @@ func (w *Workspace) Buffers() []*Snapshot {
 	out := make([]*Snapshot, 0, len(bs))
 	for _, b := range bs {
 		b.mu.Lock()
-		out = append(out, &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang, Version: b.version, Text: b.text, starts: b.starts})
+		out = append(out, &Snapshot{URI: b.uri, Path: b.path, LanguageID: b.languageID, Language: b.lang, Version: b.version, Text: b.text, lines: b.lines})
 		b.mu.Unlock()
 	}
 	return out
@@ -366,7 +407,7 @@ type Snapshot struct {
 	Version    int32
 	Text       string
 	Tree       *treesitter.Tree // nil unless asked for and available; see SyntaxTree
-	starts     []int
+	lines      lineIndex
 	// loadTree, set by Workspace.LazyTree, gives Tree on first use.
 	loadTree func() *treesitter.Tree
 }
@@ -412,19 +453,19 @@ func (s *Snapshot) TextOnly() *Snapshot {
 // Offset converts an LSP position to a byte offset. exact is false when the
 // position was past the end of its line or of the document and was clamped.
 func (s *Snapshot) Offset(p Position, enc Encoding) (off int, exact bool) {
-	return offsetOf(s.Text, s.starts, p, enc)
+	return offsetOf(s.Text, s.lines, p, enc)
 }
 
 // Position converts a byte offset to an LSP position.
 func (s *Snapshot) Position(off int, enc Encoding) Position {
-	return positionOf(s.Text, s.starts, off, enc)
+	return positionOf(s.Text, s.lines, off, enc)
 }
 
 // LineCount is the number of lines (a trailing newline starts an empty one).
-func (s *Snapshot) LineCount() int { return len(s.starts) }
+func (s *Snapshot) LineCount() int { return s.lines.len() }
 
 // LineStart is the byte offset of line i's first character.
-func (s *Snapshot) LineStart(i int) int { return s.starts[i] }
+func (s *Snapshot) LineStart(i int) int { return s.lines.at(i) }
 
 // Units counts text in the given encoding's code units.
 func Units(text string, enc Encoding) int { return units(text, enc) }
@@ -464,10 +505,10 @@ type EditRecord struct {
 // maxEdits bounds the edit log; older edits matter less to what comes next.
 const maxEdits = 32
 
-func editRecord(path, text string, starts []int, s, e int, newText string) EditRecord {
-	ls := searchLine(starts, s)
-	le := searchLine(starts, e)
-	from, to := starts[ls], lineEnd(text, starts, le)
+func editRecord(path, text string, lines lineIndex, s, e int, newText string) EditRecord {
+	ls := lines.search(s)
+	le := lines.search(e)
+	from, to := lines.at(ls), lineEnd(text, lines, le)
 	// A copy: a slice of text would keep the whole old version of the
 	// document alive as long as the log holds the record.
 	before := strings.Clone(text[from:to])
@@ -509,6 +550,6 @@ func (s *Snapshot) WithInsert(off int, text string) *Snapshot {
 	c := *s
 	c.Tree = nil
 	c.Text = s.Text[:off] + text + s.Text[off:]
-	c.starts = spliceStarts(s.starts, c.Text, off, off, len(text))
+	c.lines = s.lines.splice(c.Text, off, off, len(text))
 	return &c
 }
