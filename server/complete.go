@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,7 +141,7 @@ type shown struct {
 func newSuggestionLog() *suggestionLog { return &suggestionLog{byID: map[string]shown{}} }
 
 func (l *suggestionLog) add(sh shown) string {
-	id := fmt.Sprintf("ink-%d", l.next.Add(1))
+	id := "ink-" + strconv.FormatInt(l.next.Add(1), 10)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ids = append(l.ids, id)

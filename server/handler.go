@@ -138,9 +138,38 @@ func (s *Server) finish(conn *jsonrpc2.Conn, req *jsonrpc2.Request, res any, err
 		s.replyError(conn, req.ID, err)
 		return
 	}
-	if err := conn.Reply(context.Background(), req.ID, res); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+	if err := s.reply(conn, req.ID, res); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 		s.log.Warn("reply failed", zap.Error(err))
 	}
+}
+
+// reply writes the response to a request. Through the session's stream it
+// is encoded once: jsonrpc2's Conn.Reply marshals the result, then the
+// envelope, whose encoder reads the result's JSON twice more (as a
+// RawMessage, then as the output of the envelope's MarshalJSON), on the
+// answer's way to the editor.
+func (s *Server) reply(conn *jsonrpc2.Conn, id jsonrpc2.ID, res any) error {
+	s.mu.Lock()
+	st := s.stream
+	s.mu.Unlock()
+	if st == nil {
+		return conn.Reply(context.Background(), id, res)
+	}
+	result, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	idJSON, err := id.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	msg := make([]byte, 0, len(idJSON)+len(result)+40)
+	msg = append(msg, `{"jsonrpc":"2.0","id":`...)
+	msg = append(msg, idJSON...)
+	msg = append(msg, `,"result":`...)
+	msg = append(msg, result...)
+	msg = append(msg, '}')
+	return st.writeRaw(msg)
 }
 
 func (s *Server) replyError(conn *jsonrpc2.Conn, id jsonrpc2.ID, err error) {
