@@ -79,8 +79,11 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 		// A fresh suggestion is about to be shown: ask now for the state
 		// after its acceptance (the cache serves the typing-through
 		// states, which end in that same state). Text only, copied: the
-		// snapshot's tree is freed meanwhile.
-		go s.engine.Speculate(creq.Snapshot.TextOnly(), creq.Position, creq.Encoding, res.Items[0].Text)
+		// snapshot's tree is freed meanwhile. Started once the answer is
+		// written: begun now, it copied the document and woke a thread
+		// while the answer was on its way.
+		snap, pos, enc, text := creq.Snapshot.TextOnly(), creq.Position, creq.Encoding, res.Items[0].Text
+		afterReply(ctx, func() { go s.engine.Speculate(snap, pos, enc, text) })
 	}
 	return res, nil
 }
