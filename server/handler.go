@@ -24,7 +24,18 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		s.conn = conn
 	}
 	initialized, shutdown := s.initialized, s.shutdown
+	st := s.stream
 	s.mu.Unlock()
+	if st != nil {
+		// The read loop calls Handle right after the stream has read
+		// the message, so the params the stream kept aside are req's.
+		if p, ok := st.takeParams(); ok {
+			req.Params = nil
+			if p != nil {
+				req.Params = &p
+			}
+		}
+	}
 
 	if req.Notif {
 		defer s.recoverNotification(req.Method)

@@ -100,6 +100,7 @@ func (s *Server) Engine() *completion.Engine { return s.engine }
 // stream. It returns nil after a clean shutdown and exit.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, c io.Closer) error {
 	st := newStream(r, w, c, s.opts.MaxMessageBytes)
+	st.split = true
 	st.onBad = func(err error) { s.log.Warn("rejected message", zap.Error(err)) }
 	s.mu.Lock()
 	s.stream = st

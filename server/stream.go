@@ -29,6 +29,55 @@ type stream struct {
 	wmu   sync.Mutex
 	held  []byte      // framed messages to go out with the next write
 	onBad func(error) // for the log
+
+	// With split (the server's session), the params of the request or
+	// notification ReadObject returned last are kept here for the
+	// handler, which jsonrpc2 calls next on the same goroutine (see
+	// splitRequest).
+	split     bool
+	params    json.RawMessage
+	hasParams bool
+}
+
+// splitRequest decodes a request or notification in one pass into its
+// params and a body without them, which is what jsonrpc2 is given.
+// jsonrpc2 reads a message three times (its envelope; then a generic map
+// of the whole message, params and all; then the params marshalled back
+// to JSON), before the handler decodes the params itself: on every key,
+// for the didChange and the request that come with it, and for a whole
+// document, on every didOpen. Anything else (a response, a batch, a
+// message that does not decode so) is left to jsonrpc2 whole, and its
+// errors stay what they were.
+func splitRequest(body []byte) (small, params json.RawMessage, ok bool) {
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method json.RawMessage `json:"method"`
+		Params json.RawMessage `json:"params"`
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if len(body) == 0 || body[0] != '{' || json.Unmarshal(body, &m) != nil {
+		return nil, nil, false
+	}
+	if len(m.Method) == 0 || m.Method[0] != '"' || m.Result != nil || m.Error != nil {
+		return nil, nil, false
+	}
+	small = make([]byte, 0, len(m.ID)+len(m.Method)+32)
+	small = append(small, `{"jsonrpc":"2.0","method":`...)
+	small = append(small, m.Method...)
+	if m.ID != nil {
+		small = append(small, `,"id":`...)
+		small = append(small, m.ID...)
+	}
+	return append(small, '}'), m.Params, true
+}
+
+// takeParams returns the params of the request ReadObject returned last,
+// once; ok is false when jsonrpc2 decoded that message whole.
+func (s *stream) takeParams() (params json.RawMessage, ok bool) {
+	params, ok = s.params, s.hasParams
+	s.params, s.hasParams = nil, false
+	return params, ok
 }
 
 func newStream(r io.Reader, w io.Writer, c io.Closer, max int) *stream {
@@ -83,6 +132,14 @@ func (s *stream) ReadObject(v any) error {
 				continue
 			}
 			return err
+		}
+		s.params, s.hasParams = nil, false
+		if s.split {
+			if small, params, ok := splitRequest(body); ok {
+				// jsonrpc2 decodes the request without its params;
+				// the handler takes them from takeParams.
+				body, s.params, s.hasParams = small, params, true
+			}
 		}
 		if err := json.Unmarshal(body, v); err != nil {
 			// One pass, not a json.Valid first: a 10 MB didOpen costs
