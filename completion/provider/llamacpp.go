@@ -118,7 +118,7 @@ type infillEvent struct {
 func readInfill(r io.Reader, maxEvent int, emit func(string) bool, ended func()) error {
 	sse := newSSEReader(r, maxEvent+4096)
 	for {
-		ev, err := sse.next()
+		data, err := sse.nextData()
 		if err == io.EOF {
 			ended()
 			return nil
@@ -126,15 +126,12 @@ func readInfill(r io.Reader, maxEvent int, emit func(string) bool, ended func())
 		if err != nil {
 			return err
 		}
-		if ev.Type == "error" {
-			return streamError(ev.Data)
-		}
 		var e infillEvent
-		if err := json.Unmarshal(ev.Data, &e); err != nil {
-			return errors.Join(errBadEvent, err)
+		if err := decodeEvent(data, &e); err != nil {
+			return err
 		}
-		if len(e.Error) > 0 && string(e.Error) != "null" {
-			return streamError(ev.Data)
+		if reported(e.Error) {
+			return streamError(data)
 		}
 		if e.Content == nil && !e.Stop {
 			return errBadEvent
@@ -149,31 +146,6 @@ func readInfill(r io.Reader, maxEvent int, emit func(string) bool, ended func())
 			return nil
 		}
 	}
-}
-
-// streamError is a failure the server reported inside a 200 stream, such
-// as llama.cpp's `error: {"code":500,"message":..,"type":"server_error"}`.
-func streamError(data []byte) error {
-	var v struct {
-		Code    any    `json:"code"` // llama.cpp's a number, OpenAI's a string
-		Message string `json:"message"`
-		Type    string `json:"type"`
-	}
-	msg := serverMessage(data)
-	if json.Unmarshal(data, &v) == nil && v.Message != "" {
-		msg = v.Message
-	}
-	code, _ := v.Code.(float64)
-	e := &Error{Kind: KindServer, Msg: msg}
-	switch {
-	case code == 401 || code == 403 || v.Type == "authentication_error":
-		e.Kind = KindAuth
-	case code == 429:
-		e.Kind = KindRateLimit
-	case code >= 400 && code < 500 || v.Type == "invalid_request_error":
-		e.Kind = KindBadRequest
-	}
-	return e
 }
 
 // parseEndpoint checks an endpoint URL, naming the setting in the error.

@@ -175,8 +175,8 @@ type completionEvent struct {
 func readCompletions(r io.Reader, maxEvent int, st *stopper, emit func(string) bool, ended func()) error {
 	sse := newSSEReader(r, maxEvent+4096)
 	for {
-		ev, err := sse.next()
-		if err == io.EOF || err == nil && string(ev.Data) == "[DONE]" {
+		data, err := sse.nextData()
+		if err == io.EOF || err == nil && string(data) == "[DONE]" {
 			ended()
 			emit(st.flush())
 			return nil
@@ -184,14 +184,11 @@ func readCompletions(r io.Reader, maxEvent int, st *stopper, emit func(string) b
 		if err != nil {
 			return err
 		}
-		if ev.Type == "error" {
-			return streamError(ev.Data)
-		}
 		var e completionEvent
-		if err := json.Unmarshal(ev.Data, &e); err != nil {
-			return errors.Join(errBadEvent, err)
+		if err := decodeEvent(data, &e); err != nil {
+			return err
 		}
-		if len(e.Error) > 0 && string(e.Error) != "null" {
+		if reported(e.Error) {
 			// OpenAI's {"error": {"message": ..}} inside a 200 stream.
 			return streamError(e.Error)
 		}

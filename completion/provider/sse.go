@@ -3,6 +3,7 @@ package provider
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 )
@@ -103,4 +104,54 @@ func (s *sseReader) line() ([]byte, error) {
 		}
 		return buf, nil // at EOF: the last line, without a newline
 	}
+}
+
+// nextData returns the data of the stream's next event: io.EOF at its end,
+// and the server's failure for an "error" event (llama.cpp's error field).
+func (s *sseReader) nextData() ([]byte, error) {
+	ev, err := s.next()
+	if err != nil {
+		return nil, err
+	}
+	if ev.Type == "error" {
+		return nil, streamError(ev.Data)
+	}
+	return ev.Data, nil
+}
+
+// decodeEvent decodes an event's data into v: data that is not the JSON
+// the format promises is errBadEvent.
+func decodeEvent(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return errors.Join(errBadEvent, err)
+	}
+	return nil
+}
+
+// reported says whether an event's "error" field holds a failure.
+func reported(field json.RawMessage) bool { return len(field) > 0 && string(field) != "null" }
+
+// streamError is a failure the server reported inside a 200 stream, such
+// as llama.cpp's `error: {"code":500,"message":..,"type":"server_error"}`.
+func streamError(data []byte) error {
+	var v struct {
+		Code    any    `json:"code"` // llama.cpp's a number, OpenAI's a string
+		Message string `json:"message"`
+		Type    string `json:"type"`
+	}
+	msg := serverMessage(data)
+	if json.Unmarshal(data, &v) == nil && v.Message != "" {
+		msg = v.Message
+	}
+	code, _ := v.Code.(float64)
+	e := &Error{Kind: KindServer, Msg: msg}
+	switch {
+	case code == 401 || code == 403 || v.Type == "authentication_error":
+		e.Kind = KindAuth
+	case code == 429:
+		e.Kind = KindRateLimit
+	case code >= 400 && code < 500 || v.Type == "invalid_request_error":
+		e.Kind = KindBadRequest
+	}
+	return e
 }
