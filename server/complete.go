@@ -83,7 +83,7 @@ func (s *Server) complete(ctx context.Context, creq completion.Request) (*comple
 		// written: begun now, it copied the document and woke a thread
 		// while the answer was on its way.
 		snap, pos, enc, text := creq.Snapshot.TextOnly(), creq.Position, creq.Encoding, res.Items[0].Text
-		afterReply(ctx, func() { go s.engine.Speculate(snap, pos, enc, text) })
+		afterReply(ctx, func() { s.engine.Speculate(snap, pos, enc, text) }) // it launches and returns
 	}
 	return res, nil
 }

@@ -83,17 +83,6 @@ func (x lineIndex) search(off int) int {
 	return b.first + searchLine(b.rel, off-b.at)
 }
 
-// all is every line start, for tests.
-func (x lineIndex) all() []int {
-	out := make([]int, 0, x.total)
-	for _, b := range x.blocks {
-		for _, r := range b.rel {
-			out = append(out, b.at+r)
-		}
-	}
-	return out
-}
-
 // splice returns the index of newText, which is the text x indexed with
 // the bytes [s, e) replaced by n bytes. The lines around the edit are
 // scanned again (from the line before it: a "\r" ending that line may pair

@@ -59,3 +59,14 @@ func TestReparseLoopStarts(t *testing.T) {
 		t.Errorf("%d reparse loops for one burst of edits, want 1", n)
 	}
 }
+
+// all is every line start, for tests.
+func (x lineIndex) all() []int {
+	out := make([]int, 0, x.total)
+	for _, b := range x.blocks {
+		for _, r := range b.rel {
+			out = append(out, b.at+r)
+		}
+	}
+	return out
+}

@@ -53,7 +53,7 @@ type Workspace struct {
 // New returns an empty workspace rooted at the given folders.
 func New(roots ...string) *Workspace {
 	return &Workspace{MaxParseBytes: DefaultMaxParseBytes, MaxTrees: DefaultMaxTrees, roots: roots, buffers: map[string]*buffer{},
-		linger: reparseLinger}
+		wake: make(chan struct{}, 1), linger: reparseLinger}
 }
 
 // SetRoots replaces the workspace folders.
@@ -281,7 +281,6 @@ func (w *Workspace) catchUp(b *buffer) {
 	w.mu.Lock()
 	if w.lagging == nil {
 		w.lagging = map[*buffer]bool{}
-		w.wake = make(chan struct{}, 1)
 	}
 	w.lagging[b] = true
 	start := !w.reparsing
@@ -308,7 +307,7 @@ func (w *Workspace) reparseLoop() {
 	}
 	// What requests leave of the CPU: they use the tree as it is (TreeNow).
 	lowerPriority()
-	for {
+	for idle := false; ; {
 		w.mu.Lock()
 		var b *buffer
 		for x := range w.lagging {
@@ -317,21 +316,20 @@ func (w *Workspace) reparseLoop() {
 			break
 		}
 		if b == nil {
-			w.mu.Unlock()
-			select {
-			case <-w.wake:
-				continue
-			case <-time.After(w.linger):
-			}
-			w.mu.Lock()
-			if len(w.lagging) == 0 {
+			if idle { // nothing came while it lingered
 				w.reparsing = false
 				w.mu.Unlock()
 				return
 			}
 			w.mu.Unlock()
+			select {
+			case <-w.wake:
+			case <-time.After(w.linger):
+				idle = true
+			}
 			continue
 		}
+		idle = false
 		open := w.buffers[b.uri] == b
 		w.mu.Unlock()
 		if !open {
