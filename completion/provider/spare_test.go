@@ -40,38 +40,64 @@ func (l *dialLog) made() ([]string, int) {
 	return append([]string(nil), l.addrs...), l.tries
 }
 
-// spareSetup is a provider whose transport dials through a spareDialer
+// spareRig is a provider whose transport dials through a spareDialer
 // over log, against an endless model server that notes each request's
-// remote address.
-func spareSetup(t *testing.T, maxAge time.Duration) (Provider, *spareDialer, *dialLog, *httptest.Server, func() []string) {
+// remote address and counts the connections it accepts.
+type spareRig struct {
+	prov Provider
+	d    *spareDialer
+	log  *dialLog
+	hs   *httptest.Server
+
+	mu       sync.Mutex
+	remotes  []string
+	accepted int
+}
+
+func spareSetup(t *testing.T, maxAge time.Duration) *spareRig {
 	t.Helper()
 	fake := providertest.NewFake(func(providertest.Recorded) providertest.Reply {
 		return providertest.Reply{Fault: providertest.Endless, Delay: time.Millisecond}
 	})
-	var mu sync.Mutex
-	var remotes []string
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		remotes = append(remotes, r.RemoteAddr)
-		mu.Unlock()
-		fake.ServeHTTP(w, r)
+	r := &spareRig{log: &dialLog{}}
+	r.hs = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.remotes = append(r.remotes, req.RemoteAddr)
+		r.mu.Unlock()
+		fake.ServeHTTP(w, req)
 	}))
-	log := &dialLog{}
-	d := newSpareDialer(log.dial, maxAge)
-	tr := &http.Transport{DialContext: d.DialContext}
+	// httptest keeps this hook and calls it besides its own.
+	r.hs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			r.mu.Lock()
+			r.accepted++
+			r.mu.Unlock()
+		}
+	}
+	r.hs.Start()
+	r.d = newSpareDialer(r.log.dial, maxAge)
+	tr := &http.Transport{DialContext: r.d.DialContext}
 	t.Cleanup(func() {
 		fake.Close()
-		d.closeAll()
+		r.d.closeAll()
 		tr.CloseIdleConnections()
-		hs.Close()
+		r.hs.Close()
 	})
-	prov := mustNew(t, Config{Kind: "openai", Endpoint: hs.URL, Model: "m"})
-	prov.(*completions).http.next = &http.Client{Transport: tr}
-	return prov, d, log, hs, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), remotes...)
-	}
+	r.prov = mustNew(t, Config{Kind: "openai", Endpoint: r.hs.URL, Model: "m"})
+	r.prov.(*completions).http.next = &http.Client{Transport: tr}
+	return r
+}
+
+func (r *spareRig) requests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.remotes...)
+}
+
+func (r *spareRig) serverAccepted() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.accepted
 }
 
 // cancelAfterFirst streams until the first piece, then cancels, as the
@@ -108,15 +134,15 @@ func waitSpare(t *testing.T, d *spareDialer) {
 // TestSpareAfterCancel: a cancelled stream takes its connection with it;
 // the next request goes out on the connection dialed ahead meanwhile.
 func TestSpareAfterCancel(t *testing.T) {
-	prov, d, log, _, remotes := spareSetup(t, time.Minute)
-	cancelAfterFirst(t, prov)
-	waitSpare(t, d)
-	addrs, _ := log.made()
+	r := spareSetup(t, time.Minute)
+	cancelAfterFirst(t, r.prov)
+	waitSpare(t, r.d)
+	addrs, _ := r.log.made()
 	if len(addrs) != 2 {
 		t.Fatalf("%d connections after the first request, want it and a spare", len(addrs))
 	}
-	cancelAfterFirst(t, prov)
-	got := remotes()
+	cancelAfterFirst(t, r.prov)
+	got := r.requests()
 	if len(got) != 2 || got[0] != addrs[0] || got[1] != addrs[1] {
 		t.Fatalf("requests came from %v; dialed %v: the second should use the spare", got, addrs)
 	}
@@ -125,14 +151,21 @@ func TestSpareAfterCancel(t *testing.T) {
 // TestSpareClosedByServer: a spare the server has closed meanwhile (its
 // idle timeout) is not used; the request dials and succeeds.
 func TestSpareClosedByServer(t *testing.T) {
-	prov, d, log, hs, remotes := spareSetup(t, time.Minute)
-	cancelAfterFirst(t, prov)
-	waitSpare(t, d)
-	hs.CloseClientConnections()
+	r := spareSetup(t, time.Minute)
+	cancelAfterFirst(t, r.prov)
+	waitSpare(t, r.d)
+	// The spare is connected on the client's side before the server has
+	// accepted it, and a connection not yet accepted escapes the close.
+	for deadline := time.Now().Add(5 * time.Second); r.serverAccepted() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server accepted %d connections, want 2", r.serverAccepted())
+		}
+	}
+	r.hs.CloseClientConnections()
 	time.Sleep(20 * time.Millisecond) // the close reaches the client's socket
-	cancelAfterFirst(t, prov)
-	addrs, _ := log.made()
-	got := remotes()
+	cancelAfterFirst(t, r.prov)
+	addrs, _ := r.log.made()
+	got := r.requests()
 	if len(got) != 2 || len(addrs) < 3 || got[1] != addrs[2] {
 		t.Fatalf("requests came from %v; dialed %v: the second should dial anew", got, addrs)
 	}
@@ -141,14 +174,14 @@ func TestSpareClosedByServer(t *testing.T) {
 // TestSpareExpires: a spare nobody takes is closed after its age, and
 // nothing is dialed in its place until a request dials again.
 func TestSpareExpires(t *testing.T) {
-	prov, d, log, _, _ := spareSetup(t, 30*time.Millisecond)
-	cancelAfterFirst(t, prov)
-	waitSpare(t, d)
+	r := spareSetup(t, 30*time.Millisecond)
+	cancelAfterFirst(t, r.prov)
+	waitSpare(t, r.d)
 	time.Sleep(100 * time.Millisecond)
-	d.mu.Lock()
-	n := len(d.spares)
-	d.mu.Unlock()
-	if _, tries := log.made(); n != 0 || tries != 2 {
+	r.d.mu.Lock()
+	n := len(r.d.spares)
+	r.d.mu.Unlock()
+	if _, tries := r.log.made(); n != 0 || tries != 2 {
 		t.Fatalf("%d spares kept, %d dials; want 0 and 2", n, tries)
 	}
 }
