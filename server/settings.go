@@ -30,6 +30,9 @@ type Settings struct {
 	Exclude      []string `json:"exclude"`
 	MaxFileBytes int      `json:"maxFileBytes"`
 	LogLevel     string   `json:"logLevel"`
+	// LocalMemoryMiB caps the offline engine's model, the copies made
+	// while it is trained included (0: the engine's default).
+	LocalMemoryMiB int `json:"localMemoryMiB"`
 	// Speculate: once a suggestion is shown, ask for what follows its
 	// acceptance, so that accepting and going on shows the next one at
 	// once (one more model call per fresh suggestion).
@@ -37,6 +40,13 @@ type Settings struct {
 
 	fromEnv map[string]bool // which fields the environment set, for status
 }
+
+// The offline engine's memory cap, in MiB: below the minimum it learns
+// little; the maximum only guards against typos.
+const (
+	minLocalMiB = 16
+	maxLocalMiB = 64 << 10
+)
 
 var providerKinds = []string{"openai", "openai-chat", "llamacpp", "ollama", "local"}
 
@@ -64,6 +74,14 @@ func defaultSettings(env func(string) string) (Settings, []string) {
 			problems = append(problems, fmt.Sprintf("INKLING_CONTEXT_TOKENS: %q is not a token count", v))
 		} else {
 			s.BudgetTokens = n
+		}
+	}
+	if v := strings.TrimSpace(env("INKLING_LOCAL_MEMORY_MIB")); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err != nil || n < minLocalMiB || n > maxLocalMiB {
+			problems = append(problems, fmt.Sprintf("INKLING_LOCAL_MEMORY_MIB: %q is not a whole number of MiB from %d to %d", v, minLocalMiB, maxLocalMiB))
+		} else {
+			s.LocalMemoryMiB = n
 		}
 	}
 	if s.Provider != "" && !validKind(s.Provider) {
@@ -190,6 +208,8 @@ func (s Settings) merge(raw json.RawMessage, problems []string) (Settings, []str
 			num(k, v, 1024, 256<<20, &s.MaxFileBytes)
 		case "budgetTokens":
 			num(k, v, 0, 128000, &s.BudgetTokens)
+		case "localMemoryMiB":
+			num(k, v, minLocalMiB, maxLocalMiB, &s.LocalMemoryMiB)
 		case "context":
 			var c map[string]json.RawMessage
 			if json.Unmarshal(v, &c) != nil {

@@ -30,6 +30,9 @@ type contextSources struct {
 	training context.CancelFunc
 	trained  chan struct{} // closed when training ends
 	started  bool
+	localCap int64 // the offline model's memory cap last asked for
+
+	capMu sync.Mutex // serialises applying localCap
 
 	openMu   sync.Mutex
 	openText map[string]string // latest text per open file, waiting for the local engine ("": forget it)
@@ -43,6 +46,23 @@ func newContextSources(s *Server) *contextSources {
 	c := &contextSources{s: s, local: local.New(local.Options{}), openText: map[string]string{}, openKick: make(chan struct{}, 1), quit: make(chan struct{})}
 	go c.openWorker()
 	return c
+}
+
+// setLocalMemory sets the offline model's memory cap, in MiB (0: the
+// default). A lower cap prunes the model, which waits for the file being
+// trained: that happens off the read loop, and the newest cap wins.
+func (c *contextSources) setLocalMemory(mib int) {
+	c.mu.Lock()
+	c.localCap = int64(mib) << 20
+	c.mu.Unlock()
+	go func() {
+		c.capMu.Lock()
+		defer c.capMu.Unlock()
+		c.mu.Lock()
+		n := c.localCap
+		c.mu.Unlock()
+		c.local.SetMaxBytes(n)
+	}()
 }
 
 // maxOpenCacheBytes bounds what the offline engine's open-file cache takes
@@ -218,7 +238,12 @@ func (c *contextSources) trainLocal() {
 			}
 		}
 		st := c.local.Stats()
-		c.s.log.Info("offline engine trained", zap.Int("files", total), zap.Int64("tokens", st.Tokens), zap.Duration("took", time.Since(start)))
+		c.s.log.Info("offline engine trained", zap.Int("files", total), zap.Int64("tokens", st.Tokens),
+			zap.Int64("model-bytes", st.Bytes), zap.Int("prunes", st.Prunes), zap.Duration("took", time.Since(start)))
+		if st.Skipped > 0 {
+			c.s.log.Warn("offline engine full: files not learnt; inkling.localMemoryMiB raises its memory cap",
+				zap.Int("skipped", st.Skipped), zap.Int64("cap-bytes", st.MaxBytes))
+		}
 		if st.Tokens > bigTraining {
 			// Training a large workspace leaves several times the model's
 			// size in garbage and doubled tables (458 MiB resident for a

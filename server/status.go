@@ -51,6 +51,9 @@ func (s *Server) applySettings(set Settings, problems []string, initial bool) {
 	}
 	s.engine.SetOptions(o)
 	s.ctx.setExclude(set.Exclude)
+	if initial || set.LocalMemoryMiB != prev.LocalMemoryMiB {
+		s.ctx.setLocalMemory(set.LocalMemoryMiB)
+	}
 
 	if !initial && sameProvider(prev, set) && s.engine.Provider() != nil {
 		return

@@ -26,8 +26,10 @@ import (
 
 // Options tunes the engine. The zero value picks the defaults.
 type Options struct {
-	// MaxBytes caps the memory of the trained model. Past it, rare long
-	// n-grams are pruned. Default 128 MiB.
+	// MaxBytes caps the memory of the trained model, the copies made
+	// while it grows included. Past it, rare n-grams are pruned; when
+	// even that cannot make room, new files are skipped. Default
+	// DefaultMaxBytes.
 	MaxBytes int64
 	// MaxFileBytes skips training files larger than this. Default 512 KiB.
 	MaxFileBytes int
@@ -40,6 +42,10 @@ type Options struct {
 	MaxLines int
 }
 
+// DefaultMaxBytes is the model's default memory cap: training a 10 M-token
+// workspace under it peaks at about 140 MiB resident for the whole process.
+const DefaultMaxBytes = 112 << 20
+
 // DefaultMinConfidence is the line probability below which nothing is
 // offered. Chosen on the development splits: the shape model spreads
 // probability more thinly and is more often right, and at 0.18 the
@@ -48,7 +54,7 @@ const DefaultMinConfidence = 0.18
 
 func (o Options) withDefaults() Options {
 	if o.MaxBytes <= 0 {
-		o.MaxBytes = 128 << 20
+		o.MaxBytes = DefaultMaxBytes
 	}
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = 512 << 10
@@ -69,6 +75,7 @@ func (o Options) withDefaults() Options {
 // training never holds the model lock for long, so a completion request
 // waits at most for one short batch.
 type Engine struct {
+	// opts.MaxBytes changes under both trainMu and mu.
 	opts            Options
 	vocab           *vocab
 	firstNL, lastNL uint32
@@ -92,6 +99,11 @@ type Engine struct {
 	open      *trie
 	openSeq   map[string][]uint32
 	prunes    int
+	// full is set when the model cannot take more within MaxBytes; files
+	// not yet trained are then skipped (and counted).
+	full    bool
+	skipped int
+	peak    int64 // the most bytesLocked and copies beside it came to
 }
 
 // New returns an empty engine.
@@ -135,6 +147,13 @@ type Stats struct {
 	Nodes  int   // n-grams held
 	Bytes  int64 // estimated memory of the model
 	Prunes int   // times the model was pruned to fit MaxBytes
+	// Skipped counts the files not trained because the model was full.
+	Skipped  int
+	MaxBytes int64 // the cap
+	// PeakBytes is the most the model held, with the copies made while
+	// it grew or was pruned: at most MaxBytes, but for the file during
+	// which the model became full.
+	PeakBytes int64
 }
 
 // Stats reports the model's size.
@@ -142,12 +161,15 @@ func (e *Engine) Stats() Stats {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return Stats{
-		Files:  len(e.files),
-		Tokens: e.tokens,
-		Vocab:  e.vocab.len(),
-		Nodes:  e.global.nodes() + e.gref.nodes() + e.open.nodes(),
-		Bytes:  e.bytesLocked(),
-		Prunes: e.prunes,
+		Files:     len(e.files),
+		Tokens:    e.tokens,
+		Vocab:     e.vocab.len(),
+		Nodes:     e.global.nodes() + e.gref.nodes() + e.open.nodes(),
+		Bytes:     e.bytesLocked(),
+		Prunes:    e.prunes,
+		Skipped:   e.skipped,
+		PeakBytes: e.peak,
+		MaxBytes:  e.opts.MaxBytes,
 	}
 }
 
@@ -186,6 +208,10 @@ var lexBufs = sync.Pool{New: func() any { return new([]Token) }}
 // millisecond of work (0.3–0.7 µs a token), the longest a request can be
 // made to wait.
 const batch = 2048
+
+// minBatch is the smallest batch counted into a table's remaining room
+// before the table is grown.
+const minBatch = 256
 
 // Train adds (or replaces) one workspace file in the model.
 func (e *Engine) Train(path, language, text string) {
@@ -257,9 +283,31 @@ func packIDs(ids []uint32) []byte {
 func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte, preds []uint32) {
 	e.trainMu.Lock()
 	defer e.trainMu.Unlock()
+	e.mu.RLock()
+	_, known := e.files[path]
+	e.mu.RUnlock()
+	if e.full && !known {
+		e.mu.Lock()
+		e.skipped++
+		e.mu.Unlock()
+		return
+	}
 	e.forgetLocked(path)
-	for from := 0; from < len(ids); from += batch {
-		to := min(from+batch, len(ids))
+	for from, to := 0, 0; from < len(ids); from = to {
+		to = min(from+batch, len(ids))
+		// Growing a table copies it: count into the room there is while
+		// there is much of it, and when a table must grow, make room
+		// first if the copy would not fit beside the model.
+		if f := min(e.global.free(), e.gref.free()); f < to-from && f >= minBatch {
+			to = from + f
+		}
+		e.mu.RLock()
+		tables, limit := e.tablesLocked()
+		e.mu.RUnlock()
+		if tables+e.global.growBytes(to-from)+e.gref.growBytes(to-from) > limit {
+			e.pruneLocked()
+		}
+		e.notePeak(e.global.growBytes(to-from) + e.gref.growBytes(to-from))
 		// Only this goroutine changes the model (trainMu), so it can read
 		// it unlocked to build bigger levels while requests go on; the
 		// write lock covers the swap and the counting.
@@ -288,24 +336,28 @@ func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte, 
 	e.files[path] = buf
 	e.fileBytes += int64(len(path) + len(buf) + 48)
 	e.tokens += int64(len(ids))
-	over := e.bytesLocked() > e.opts.MaxBytes
+	tables, limit := e.tablesLocked()
 	// Retrained and forgotten files leave n-grams counted zero times;
 	// when they are a third of the model, rebuild it without them.
 	stale := e.global.deadNodes() > 1<<14 && e.global.deadNodes()*3 > e.global.nodes()
 	staleRef := e.gref.deadNodes() > 1<<14 && e.gref.deadNodes()*3 > e.gref.nodes()
 	e.mu.Unlock()
-	if over {
+	switch {
+	case tables > limit || (stale || staleRef) && 2*tables > limit:
+		// What the model keeps besides its tables grew, or a copy of
+		// the tables would not fit: prune to the cap.
 		e.pruneLocked()
-	} else if stale {
-		nt := e.global.prune(0)
+	case stale || staleRef:
+		nt, nr := e.global, e.gref
+		if stale {
+			nt = nt.prune(0)
+		}
+		if staleRef {
+			nr = nr.prune(0)
+		}
+		e.notePeak(nt.bytes() + nr.bytes())
 		e.mu.Lock()
-		e.global = nt
-		e.mu.Unlock()
-	}
-	if staleRef {
-		nt := e.gref.prune(0)
-		e.mu.Lock()
-		e.gref = nt
+		e.global, e.gref = nt, nr
 		e.mu.Unlock()
 	}
 }
@@ -352,23 +404,72 @@ func (e *Engine) forgetLocked(path string) {
 	e.mu.Unlock()
 }
 
-// pruneLocked drops the rarest long n-grams, bringing the model to
-// about half its cap in one rebuild, so that a workspace far larger
-// than the cap is pruned a few times rather than after every file. The
-// copy is built while requests keep reading the old model; only the swap
-// takes the write lock.
+// The model must fit MaxBytes at every moment, the copies made while a
+// table grows or the model is pruned included: they are the peak a
+// process monitor shows. What the model keeps besides its tables (the
+// vocabulary, the trained files' ids) takes its share first; the tables
+// are kept within tableShare of what is left and pruned to pruneShare of
+// it, so that a pruned copy built beside them still fits.
+const (
+	tableShare = 0.6
+	pruneShare = 0.3
+)
+
+// tablesLocked returns the bytes of the workspace model's tables and the
+// most they may hold. e.mu must be held.
+func (e *Engine) tablesLocked() (tables, limit int64) {
+	tables = e.global.bytes() + e.gref.bytes()
+	rest := e.bytesLocked() - tables
+	return tables, int64(tableShare * float64(max(e.opts.MaxBytes-rest, 0)))
+}
+
+// SetMaxBytes changes the model's memory cap (0: the default). A model
+// over the new cap is pruned to it before SetMaxBytes returns; one that
+// was full may take new files again.
+func (e *Engine) SetMaxBytes(n int64) {
+	if n <= 0 {
+		n = DefaultMaxBytes
+	}
+	e.trainMu.Lock()
+	defer e.trainMu.Unlock()
+	e.mu.Lock()
+	e.opts.MaxBytes = n
+	e.full = false
+	tables, limit := e.tablesLocked()
+	e.mu.Unlock()
+	if tables > limit {
+		e.pruneLocked()
+	}
+}
+
+// notePeak records the model's memory with extra bytes of copies held
+// beside it, if that is the most yet. Called under trainMu.
+func (e *Engine) notePeak(extra int64) {
+	e.mu.Lock()
+	e.peak = max(e.peak, e.bytesLocked()+extra)
+	e.mu.Unlock()
+}
+
+// pruneLocked drops the rarest n-grams, bringing the tables to
+// pruneShare of the room the cap leaves them, so that a workspace far
+// larger than the cap is pruned now and then rather than after every
+// file. The copy is built while requests keep reading the old model;
+// only the swap takes the write lock. When even pruning everything it
+// may cannot get there, the model is full: training takes no new files.
 func (e *Engine) pruneLocked() {
 	e.mu.RLock()
 	g, r := e.global.bytes(), e.gref.bytes()
-	rest := e.bytesLocked() - g - r
+	_, limit := e.tablesLocked()
 	e.mu.RUnlock()
-	// The two workspace models share what is left, in proportion.
-	budget := max(e.opts.MaxBytes/2-rest, 0)
+	// The two workspace models share the budget in proportion.
+	budget := int64(float64(limit) * pruneShare / tableShare)
 	nt := e.global.prune(e.global.threshold(int64(float64(budget) * float64(g) / float64(g+r))))
 	nr := e.gref.prune(e.gref.threshold(int64(float64(budget) * float64(r) / float64(g+r))))
+	e.notePeak(nt.bytes() + nr.bytes())
 	e.mu.Lock()
 	e.global, e.gref = nt, nr
 	e.prunes++
+	e.full = nt.bytes()+nr.bytes() > budget
 	e.mu.Unlock()
 }
 

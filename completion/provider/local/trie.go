@@ -176,10 +176,35 @@ func (l *level) findFrom(i int, key uint64) (int, bool) {
 	}
 }
 
+// free is how many entries l takes before it is loaded past 3/4.
+func (l *level) free() int { return max(l.size()*3-l.n*4, 0) / 4 }
+
+// free is how many entries every level of t takes before one must grow.
+func (t *trie) free() int {
+	f := t.lv[1].free()
+	for k := 2; k <= order; k++ {
+		f = min(f, t.lv[k].free())
+	}
+	return f
+}
+
 // full reports whether adding extra entries would load l past 3/4.
 func (l *level) full(extra int) bool { return (l.n+extra)*4 > l.size()*3 }
 
 func (l *level) bytes() int64 { return int64(len(l.ents))*32 + int64(len(l.leafs))*16 }
+
+// slotBytes is the size of a slot of level k: an entry, or a bare slot on
+// the last level.
+func slotBytes(k int) int64 {
+	if k < order {
+		return 32
+	}
+	return 16
+}
+
+// prunedSlots is the size of a level that prune fills with live entries:
+// half full, so that training goes on a while before it must grow.
+func prunedSlots(live int) int { return max(minSlots, live*2) }
 
 func newTrie() *trie {
 	t := &trie{tops: make(map[uint64]topList)}
@@ -402,24 +427,44 @@ type growth struct {
 	lv [order + 1]level
 }
 
+// grownSlots is the size level l must grow to so that it can take extra
+// more entries, or 0 if it can already.
+func grownSlots(l *level, extra int) int {
+	if !l.full(extra) {
+		return 0
+	}
+	slots := max(minSlots, l.size()*2)
+	if l.size() >= 1<<20 {
+		slots = l.size() * 3 / 2
+	}
+	for (l.n+extra)*4 > slots*3 {
+		slots *= 2
+	}
+	return slots
+}
+
+// growBytes is what grown(extra) would allocate. Until it is installed
+// and the old levels are collected, t holds that much more.
+func (t *trie) growBytes(extra int) int64 {
+	var b int64
+	for k := 1; k <= order; k++ {
+		b += int64(grownSlots(&t.lv[k], extra)) * slotBytes(k)
+	}
+	return b
+}
+
 // grown returns t's levels resized so that each can take extra more
 // entries, or nil if they already can. It reads t but does not change it.
 func (t *trie) grown(extra int) *growth {
 	var g *growth
 	for k := 1; k <= order; k++ {
 		old := &t.lv[k]
-		if !old.full(extra) {
+		slots := grownSlots(old, extra)
+		if slots == 0 {
 			continue
 		}
 		if g == nil {
 			g = &growth{lv: t.lv}
-		}
-		slots := max(minSlots, old.size()*2)
-		if old.size() >= 1<<20 {
-			slots = old.size() * 3 / 2
-		}
-		for (old.n+extra)*4 > slots*3 {
-			slots *= 2
 		}
 		nl := newLevel(k, slots)
 		for i := range old.size() {
@@ -536,14 +581,14 @@ func (t *trie) bytes() int64 {
 	return b
 }
 
-// prune returns a copy of t without the n-grams of three or more tokens
+// prune returns a copy of t without the n-grams of two or more tokens
 // seen at most min times, nor any whose count fell to 0. The counts of
 // the n-grams it drops move to their context's backoff weight, so that
 // probabilities still sum to one. Because an n-gram is never seen more
 // often than its context, what it keeps is closed under taking contexts.
 func (t *trie) prune(min uint32) *trie {
 	keep := func(k int, c uint32) bool {
-		return c > 0 && (k < 3 || c > min)
+		return c > 0 && (k < 2 || c > min)
 	}
 	nt := &trie{root: t.root, tops: make(map[uint64]topList)}
 	for k := 1; k <= order; k++ {
@@ -554,7 +599,7 @@ func (t *trie) prune(min uint32) *trie {
 				live++
 			}
 		}
-		nl := newLevel(k, max(minSlots, live*3/2))
+		nl := newLevel(k, prunedSlots(live))
 		// Walk each surviving context's continuations (the new level
 		// above holds copies of the old contexts' lists), so that the new
 		// lists hold only survivors.
@@ -622,14 +667,10 @@ func (t *trie) threshold(target int64) uint32 {
 	for m := 0; m < buckets-1; m++ {
 		var b int64
 		for k := 1; k <= order; k++ {
-			per := int64(32)
-			if k == order {
-				per = 16
-			}
-			if k >= 3 && m > 0 {
+			if k >= 2 && m > 0 {
 				live[k] -= hist[k][m]
 			}
-			b += max(minSlots, live[k]*3/2) * per
+			b += int64(prunedSlots(int(live[k]))) * slotBytes(k)
 		}
 		if b <= target {
 			return uint32(m)

@@ -5,8 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 
@@ -65,7 +65,7 @@ func learnable(name string, data []byte, maxBytes int) bool {
 // generated files. skip, if not nil, vetoes further paths (the user's
 // exclusion globs). It returns the number of files learnt.
 func TrainDir(ctx context.Context, e *Engine, root string, skip func(path string) bool) (int, error) {
-	defer limitMemory(e.opts.MaxBytes)()
+	defer limitMemory(e)()
 	files := make(chan *gocodewalker.File, 64)
 	w := gocodewalker.NewFileWalker(root, files)
 	w.ExcludeDirectory = []string{".git", ".hg", ".svn", "node_modules", "vendor"}
@@ -112,20 +112,30 @@ var (
 )
 
 // limitMemory lowers the Go runtime's soft memory limit while a workspace
-// is trained, to what the process held before plus twice the model's cap,
-// and returns the function that puts it back. Without it the garbage of
-// tables outgrown by doubling piled up: training 10 M tokens peaked at
-// 412-458 MiB resident for a 122 MiB model; under a limit the collector
-// runs before that, for 2 % of training speed (BenchmarkTrainWorkspace).
-// A lower limit set by the user (GOMEMLIMIT) is kept.
-func limitMemory(maxModel int64) (restore func()) {
+// is trained, to what the process holds besides the model plus the
+// model's cap, and returns the function that puts it back. The model
+// keeps within its cap, its copies included, but the collector, left to
+// itself, lets garbage grow to as much again as is live: the tables
+// outgrown or pruned away piled up, and training 10 M tokens peaked at
+// 412-458 MiB resident. A lower limit set by the user (GOMEMLIMIT) is
+// kept.
+func limitMemory(e *Engine) (restore func()) {
 	limitMu.Lock()
 	defer limitMu.Unlock()
 	limitUsers++
 	if limitUsers == 1 {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		want := int64(ms.HeapAlloc) + 2*maxModel + 32<<20
+		// The heap live at the last collection, not HeapAlloc, which
+		// counts the garbage too.
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(live)
+		var held int64
+		if live[0].Value.Kind() == metrics.KindUint64 {
+			held = int64(live[0].Value.Uint64())
+		}
+		e.mu.RLock()
+		model, capped := e.bytesLocked(), e.opts.MaxBytes
+		e.mu.RUnlock()
+		want := max(held-model, 0) + capped + 16<<20
 		limitPrev = debug.SetMemoryLimit(-1)
 		if want < limitPrev {
 			debug.SetMemoryLimit(want)

@@ -14,12 +14,13 @@ func TestLimitMemory(t *testing.T) {
 	defer debug.SetMemoryLimit(before)
 	debug.SetMemoryLimit(math.MaxInt64)
 
-	r1 := limitMemory(128 << 20)
+	e := New(Options{MaxBytes: 128 << 20})
+	r1 := limitMemory(e)
 	held := debug.SetMemoryLimit(-1)
-	if held == math.MaxInt64 || held < 2*128<<20 {
-		t.Fatalf("limit while training = %d, want a finite limit above twice the model's cap", held)
+	if held == math.MaxInt64 || held < 128<<20 {
+		t.Fatalf("limit while training = %d, want a finite limit above the model's cap", held)
 	}
-	r2 := limitMemory(128 << 20)
+	r2 := limitMemory(e)
 	r2()
 	if got := debug.SetMemoryLimit(-1); got != held {
 		t.Errorf("limit after one of two overlapping trainings = %d, want %d", got, held)
@@ -30,7 +31,7 @@ func TestLimitMemory(t *testing.T) {
 	}
 
 	debug.SetMemoryLimit(64 << 20)
-	r := limitMemory(128 << 20)
+	r := limitMemory(e)
 	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
 		t.Errorf("a lower limit of the user's became %d", got)
 	}
