@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
@@ -124,8 +125,10 @@ func limitMemory(e *Engine) (restore func()) {
 	defer limitMu.Unlock()
 	limitUsers++
 	if limitUsers == 1 {
-		// The heap live at the last collection, not HeapAlloc, which
-		// counts the garbage too.
+		// The heap live now, not HeapAlloc, which counts the garbage
+		// too: collected first, so that a copy of the model's tables
+		// made before is not counted as the process's own.
+		runtime.GC()
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		metrics.Read(live)
 		var held int64
