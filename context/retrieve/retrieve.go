@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -56,6 +57,9 @@ type Options struct {
 	NoEdits       bool     // leave out recent edits
 	NeighborShare float64  // most of the budget neighbour windows may take (0.15)
 	EditShare     float64  // most of the budget recent edits may take (0.1)
+	// OnError, if set, hears of a file left out of the index because
+	// reading its definitions failed (a parser panicked on it).
+	OnError func(error)
 }
 
 // Retriever holds the workspace, its file and symbol indexes, and the
@@ -158,8 +162,30 @@ func (r *Retriever) add(fi workspace.IndexedFile, src []byte) {
 		}
 		return
 	}
-	r.idx.Update(symbols.Extract(fi.Language, fi.Path, src, nil))
+	f, err := extract(fi, src)
+	if err != nil {
+		if r.opts.OnError != nil {
+			r.opts.OnError(err)
+		}
+		return
+	}
+	r.idx.Update(f)
 }
+
+// extract reads a file's definitions. The parsers see every file of the
+// workspace, generated and broken ones included; a panic on one file
+// leaves that file out rather than ending the server.
+func extract(fi workspace.IndexedFile, src []byte) (f *symbols.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: reading its definitions: %v", fi.Path, p)
+		}
+	}()
+	return extractDefs(fi.Language, fi.Path, src, nil), nil
+}
+
+// extractDefs is symbols.Extract; tests make it fail.
+var extractDefs = symbols.Extract
 
 // modulePath reads the module line of a go.mod.
 func modulePath(src []byte) string {

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/inkling-ls/inkling/context/symbols"
 	"github.com/inkling-ls/inkling/context/tokens"
 	"github.com/inkling-ls/inkling/context/workspace"
 	"github.com/inkling-ls/inkling/treesitter"
@@ -259,5 +261,46 @@ func TestIgnoreFileChangeIsSeenAtOnce(t *testing.T) {
 	r.FileDeleted(ign)
 	if r.Excluded(src) {
 		t.Fatal("plan.go still excluded after .inklingignore was deleted")
+	}
+}
+
+// TestParserPanicLeavesFileOut: a file whose definitions cannot be read
+// (the parser panics on it) is left out and reported; the other files
+// are indexed and the process goes on.
+func TestParserPanicLeavesFileOut(t *testing.T) {
+	root := t.TempDir()
+	for name, src := range map[string]string{
+		"good.go": "package m\n\nfunc Good() {}\n",
+		"bad.go":  "package m\n\nfunc Bad() {}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real := extractDefs
+	defer func() { extractDefs = real }()
+	extractDefs = func(lang *treesitter.Language, path string, src []byte, tree *treesitter.Tree) *symbols.File {
+		if filepath.Base(path) == "bad.go" {
+			panic("invalid line number 1000006")
+		}
+		return real(lang, path, src, tree)
+	}
+	var mu sync.Mutex
+	var reported []error
+	r := New(workspace.New(root), Options{OnError: func(err error) {
+		mu.Lock()
+		reported = append(reported, err)
+		mu.Unlock()
+	}})
+	defer r.Close()
+	r.IndexRoots([]string{root})
+	r.WaitIndexed()
+	if len(r.Index().Named("Good")) != 1 || len(r.Index().Named("Bad")) != 0 {
+		t.Errorf("Good indexed %d times, Bad %d; want 1 and 0", len(r.Index().Named("Good")), len(r.Index().Named("Bad")))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "bad.go") || !strings.Contains(reported[0].Error(), "1000006") {
+		t.Errorf("reported %v, want the one panic naming bad.go", reported)
 	}
 }

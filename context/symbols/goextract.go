@@ -44,7 +44,7 @@ func goRaws(f *File, src []byte) ([]rawDef, bool) {
 			r := g.raw(d.Name, kind, d.Pos(), d.End())
 			r.recv = recv
 			if d.Body != nil {
-				r.bodyRow = tf.Line(d.Body.Lbrace) - 1
+				r.bodyRow = g.row(d.Body.Lbrace)
 				r.bodyCol = tf.Offset(d.Body.Lbrace) - tf.Offset(tf.LineStart(r.bodyRow+1))
 			}
 			g.raws = append(g.raws, r)
@@ -82,12 +82,17 @@ type goWalk struct {
 	raws []rawDef
 }
 
+// row is the 0-based line of p in the file itself: token.File.Line
+// follows //line directives, which generated files carry and which can
+// name any line of any file.
+func (g *goWalk) row(p token.Pos) int { return g.tf.PositionFor(p, false).Line - 1 }
+
 // raw is a definition of name by the node spanning [pos, end).
 func (g *goWalk) raw(name *ast.Ident, kind Kind, pos, end token.Pos) rawDef {
 	return rawDef{
 		name: name.Name, kind: kind,
 		start: uint32(g.tf.Offset(pos)), end: uint32(g.tf.Offset(end)),
-		nameRow: g.tf.Line(name.Pos()) - 1, startRow: g.tf.Line(pos) - 1, endRow: g.tf.Line(end) - 1,
+		nameRow: g.row(name.Pos()), startRow: g.row(pos), endRow: g.row(end),
 		bodyRow: -1,
 	}
 }

@@ -91,6 +91,20 @@ func TestGoExtractMatchesTagsQuery(t *testing.T) {
 // goCases are the shapes the query and go/ast see differently if either
 // is careless.
 var goCases = []string{
+	// Line directives, as generated code (cgo, goyacc) carries: positions
+	// are the file's own, not the ones the directives claim.
+	`package p
+
+//line gen.y:1000006
+func f() {
+	g()
+}
+
+/*line other.go:3:7*/ type T struct{ A int }
+
+//line :12
+var V = 1
+`,
 	`package p
 
 import (
