@@ -137,7 +137,7 @@ func (c *contextSources) start(roots []string) {
 	c.roots = roots
 	c.started = true
 	if c.ret == nil {
-		c.ret = retrieve.New(c.s.ws, retrieve.Options{Exclude: c.exclude})
+		c.ret = retrieve.New(c.s.ws, c.retrieveOptions())
 	}
 	ret := c.ret
 	c.mu.Unlock()
@@ -146,6 +146,13 @@ func (c *contextSources) start(roots []string) {
 	if _, ok := c.s.engine.Provider().(*local.Engine); ok {
 		c.trainLocal()
 	}
+}
+
+// retrieveOptions are the retriever's options; c.mu must be held.
+func (c *contextSources) retrieveOptions() retrieve.Options {
+	return retrieve.Options{Exclude: c.exclude, OnError: func(err error) {
+		c.s.log.Warn("a file left out of the index", zap.Error(err))
+	}}
 }
 
 // setExclude applies the user's exclusion globs (a new retriever, since the
@@ -157,7 +164,7 @@ func (c *contextSources) setExclude(globs []string) {
 	old := c.ret
 	started := c.started
 	if !same && old != nil {
-		c.ret = retrieve.New(c.s.ws, retrieve.Options{Exclude: c.exclude})
+		c.ret = retrieve.New(c.s.ws, c.retrieveOptions())
 	}
 	ret, roots := c.ret, c.roots
 	c.mu.Unlock()
@@ -225,6 +232,17 @@ func (c *contextSources) trainLocal() {
 	c.mu.Unlock()
 	go func() {
 		defer close(done)
+		// Train once the index is built: training's memory limit is
+		// what the process holds then plus the model's cap, so the
+		// index must be in it (training beside a growing index ran the
+		// collector without pause, twice as long), and the two do not
+		// compete for the cores.
+		c.mu.Lock()
+		ret := c.ret
+		c.mu.Unlock()
+		if ret != nil {
+			ret.WaitIndexed()
+		}
 		start := time.Now()
 		total := 0
 		for _, r := range roots {
