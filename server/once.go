@@ -49,9 +49,12 @@ func CompleteOnce(ctx context.Context, opts Options, path string, line, col int)
 	s.enc = workspace.UTF8
 	s.mu.Unlock()
 	s.ctx.start([]string{root})
+	// The probe for a local model server runs synchronously here, there
+	// being no editor waiting: not also in the background.
+	s.opts.NoProbe = true
 	s.applySettings(set, problems, true)
 	if !opts.NoProbe && set.Provider == "" && set.Endpoint == "" {
-		s.probe() // synchronously here: there is no editor waiting
+		s.probe()
 	}
 	defer s.ctx.close()
 	if s.ctx.excluded(abs) {
