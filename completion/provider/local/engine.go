@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/inkling-ls/inkling/completion/provider"
 )
@@ -103,7 +104,7 @@ type Engine struct {
 	// not yet trained are then skipped (and counted).
 	full    bool
 	skipped int
-	peak    int64 // the most bytesLocked and copies beside it came to
+	peak    atomic.Int64 // the most bytesLocked and copies beside it came to
 }
 
 // New returns an empty engine.
@@ -168,7 +169,7 @@ func (e *Engine) Stats() Stats {
 		Bytes:     e.bytesLocked(),
 		Prunes:    e.prunes,
 		Skipped:   e.skipped,
-		PeakBytes: e.peak,
+		PeakBytes: e.peak.Load(),
 		MaxBytes:  e.opts.MaxBytes,
 	}
 }
@@ -443,11 +444,15 @@ func (e *Engine) SetMaxBytes(n int64) {
 }
 
 // notePeak records the model's memory with extra bytes of copies held
-// beside it, if that is the most yet. Called under trainMu.
+// beside it, if that is the most yet. Called under trainMu; a read lock
+// is enough, requests go on.
 func (e *Engine) notePeak(extra int64) {
-	e.mu.Lock()
-	e.peak = max(e.peak, e.bytesLocked()+extra)
-	e.mu.Unlock()
+	e.mu.RLock()
+	b := e.bytesLocked() + extra
+	e.mu.RUnlock()
+	if b > e.peak.Load() {
+		e.peak.Store(b) // only training writes it, under trainMu
+	}
 }
 
 // pruneLocked drops the rarest n-grams, bringing the tables to
