@@ -23,6 +23,7 @@ for target in \
 	./completion/provider:FuzzProviderStreams \
 	./completion/provider:FuzzTemplateRender \
 	./completion/provider:FuzzJSONString \
+	./completion/provider/local:FuzzEngine \
 	./server:FuzzFrames \
 	./server:FuzzSession; do
 	pkg="${target%%:*}"
