@@ -11,7 +11,7 @@ import (
 	"github.com/inkling-ls/inkling/completion/provider/local"
 )
 
-// evalOffline is `inkling eval offline [-json] [-dev] [-holdout F] [-min-confidence P]
+// evalOffline is `inkling eval offline [-json] [-dev] [-holdout F] [-fold K] [-min-confidence P]
 // [module@version | dir ...]`: it trains the embedded offline engine on 90%
 // of a real module's files and scores it on the rest (next-token MRR,
 // line completion at line starts and mid-line, speed and memory). Modules
@@ -25,6 +25,7 @@ func evalOffline(args []string) error {
 	dev := fs.Bool("dev", false, "for tuning: leave the held-out files unread and score a development split of the training files")
 	minConf := fs.Float64("min-confidence", local.DefaultMinConfidence, "line probability below which nothing is offered")
 	maxBytes := fs.Int64("max-bytes", 0, "memory cap of the model in bytes (0: the default)")
+	fold := fs.Int("fold", 0, "which slice of the files (by path hash) to hold out: 0 is the reported split; 1, 2, ... the next, for cross-validation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func evalOffline(args []string) error {
 			targets = append(targets, m.Path+"@"+m.Version)
 		}
 	}
-	opts := local.EvalOptions{HoldOut: *holdOut, Dev: *dev, Engine: local.Options{MinConfidence: *minConf, MaxBytes: *maxBytes}}
+	opts := local.EvalOptions{HoldOut: *holdOut, Dev: *dev, Fold: *fold, Engine: local.Options{MinConfidence: *minConf, MaxBytes: *maxBytes}}
 	var reports []local.Report
 	for _, t := range targets {
 		dir, cleanup := t, func() {}

@@ -32,12 +32,18 @@ type EvalOptions struct {
 	// training and development files, and scores the development files:
 	// settings chosen on it have not seen the held-out files.
 	Dev bool
+	// Fold picks which slice of the files, in the order of their paths'
+	// hashes, is held out: 0 (the reported split) holds out those that
+	// hash lowest, k the k-th slice after them. Cross-validation over
+	// all folds shows how much one split's figure owes to its draw.
+	Fold int
 }
 
 // Report is the outcome of Evaluate. Rates are fractions in [0, 1].
 type Report struct {
 	Dir         string `json:"dir"`
 	Dev         bool   `json:"dev,omitempty"` // scored on the development split
+	Fold        int    `json:"fold,omitempty"`
 	TrainFiles  int    `json:"train_files"`
 	TestFiles   int    `json:"test_files"`
 	TrainTokens int64  `json:"train_tokens"`
@@ -94,12 +100,12 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 		opts.HoldOut = 0.1
 	}
 	eo := opts.Engine.withDefaults()
-	train, test, err := splitFiles(dir, opts.HoldOut, opts.Dev, eo.MaxFileBytes)
+	train, test, err := splitFiles(dir, opts.HoldOut, opts.Fold, opts.Dev, eo.MaxFileBytes)
 	if err != nil {
 		return Report{}, err
 	}
 
-	r := Report{Dir: dir, Dev: opts.Dev, TrainFiles: len(train), TestFiles: len(test)}
+	r := Report{Dir: dir, Dev: opts.Dev, Fold: opts.Fold, TrainFiles: len(train), TestFiles: len(test)}
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -164,7 +170,7 @@ func Evaluate(dir string, opts EvalOptions) (Report, error) {
 
 // splitFiles reads the source files under dir and splits them into
 // training and test files as Evaluate describes.
-func splitFiles(dir string, holdOut float64, dev bool, maxFileBytes int) (train, test []evalFile, err error) {
+func splitFiles(dir string, holdOut float64, fold int, dev bool, maxFileBytes int) (train, test []evalFile, err error) {
 	var all []evalFile
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -189,7 +195,13 @@ func splitFiles(dir string, holdOut float64, dev bool, maxFileBytes int) (train,
 	hash := func(s string) uint64 { h := fnv.New64a(); h.Write([]byte(s)); return h.Sum64() }
 	slices.SortFunc(all, func(a, b evalFile) int { return cmp.Compare(hash(a.path), hash(b.path)) })
 	nTest := max(1, int(float64(len(all))*holdOut+0.5))
-	test, train = all[:nTest], all[nTest:]
+	from := fold * nTest
+	if fold < 0 || from >= len(all) {
+		return nil, nil, fmt.Errorf("%s: fold %d of %d files held out %d at a time", dir, fold, len(all), nTest)
+	}
+	to := min(from+nTest, len(all))
+	test = all[from:to]
+	train = append(slices.Clone(all[:from]), all[to:]...)
 	if dev {
 		salted := func(s string) uint64 { return hash("dev:" + s) }
 		train = slices.Clone(train)
@@ -436,6 +448,8 @@ func (r Report) Format() string {
 	fmt.Fprintf(&b, "corpus            %s\n", r.Dir)
 	if r.Dev {
 		fmt.Fprintf(&b, "files             %d train, %d development (held-out files unread)\n", r.TrainFiles, r.TestFiles)
+	} else if r.Fold > 0 {
+		fmt.Fprintf(&b, "files             %d train, %d held out (fold %d)\n", r.TrainFiles, r.TestFiles, r.Fold)
 	} else {
 		fmt.Fprintf(&b, "files             %d train, %d held out\n", r.TrainFiles, r.TestFiles)
 	}

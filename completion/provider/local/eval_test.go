@@ -88,3 +88,46 @@ func TestEvaluateDev(t *testing.T) {
 		t.Errorf("development split scored nothing: %+v", dev)
 	}
 }
+
+// TestFolds: over the folds every file is held out exactly once, the
+// rest trained on, and fold 0 is the reported split; a fold past the
+// files is an error.
+func TestFolds(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 29 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.go", i)), []byte(fmt.Sprintf("package p // %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := map[string]int{}
+	for fold := 0; fold < 10; fold++ {
+		train, test, err := splitFiles(dir, 0.1, fold, false, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(train)+len(test) != 29 {
+			t.Fatalf("fold %d: %d train + %d test of 29 files", fold, len(train), len(test))
+		}
+		for _, f := range test {
+			held[f.path]++
+		}
+		for _, f := range train {
+			for _, g := range test {
+				if f.path == g.path {
+					t.Fatalf("fold %d trains on held-out %s", fold, f.path)
+				}
+			}
+		}
+	}
+	if len(held) != 29 {
+		t.Errorf("%d files held out over the folds, want all 29", len(held))
+	}
+	for p, n := range held {
+		if n != 1 {
+			t.Errorf("%s held out %d times", p, n)
+		}
+	}
+	if _, _, err := splitFiles(dir, 0.1, 10, false, 1<<20); err == nil {
+		t.Error("fold 10 of 29 files, 3 at a time: no error")
+	}
+}
