@@ -27,6 +27,15 @@ func TestLocalMemorySetting(t *testing.T) {
 		}
 	}
 	waitCap(48 << 20)
+	var st struct {
+		Offline struct {
+			MaxBytes int64 `json:"maxBytes"`
+		} `json:"offline"`
+	}
+	s.MustCall("inkling/status", nil, &st)
+	if st.Offline.MaxBytes != 48<<20 {
+		t.Errorf("inkling/status reports an offline cap of %d, want %d", st.Offline.MaxBytes, 48<<20)
+	}
 	s.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"inkling": map[string]any{"localMemoryMiB": 24}}})
 	waitCap(24 << 20)
 	s.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"inkling": map[string]any{"localMemoryMiB": 2}}})

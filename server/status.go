@@ -251,9 +251,16 @@ func (s *Server) statusReport() map[string]any {
 		name = p.Name()
 	}
 	st := s.engine.Stats.Snapshot()
+	ls := s.ctx.local.Stats()
 	return map[string]any{
 		"provider": name, "model": s.settings.Model, "endpoint": s.settings.Endpoint, "why": s.providerWhy,
 		"kind": s.status.Kind, "message": s.status.Message, "enabled": s.settings.Enable,
 		"stats": st,
+		// The offline engine's model: what it learnt and how much of its
+		// cap it holds (skipped files mean the cap is too small).
+		"offline": map[string]any{
+			"files": ls.Files, "tokens": ls.Tokens, "bytes": ls.Bytes, "peakBytes": ls.PeakBytes,
+			"maxBytes": ls.MaxBytes, "prunes": ls.Prunes, "skipped": ls.Skipped,
+		},
 	}
 }

@@ -28,6 +28,8 @@ interface ServerStatus {
   provider?: string;
   model?: string;
   endpoint?: string;
+  // The offline engine's model (inkling/status only).
+  offline?: { files?: number; bytes?: number; maxBytes?: number; skipped?: number };
 }
 
 let client: LanguageClient | undefined;
@@ -111,7 +113,7 @@ async function settings(): Promise<Record<string, unknown>> {
       s[key] = v;
     }
   }
-  for (const key of ['temperature', 'maxTokens', 'debounceMs']) {
+  for (const key of ['temperature', 'maxTokens', 'debounceMs', 'timeoutMs', 'localMemoryMiB']) {
     const v = c.get<number | null>(key);
     if (typeof v === 'number') {
       s[key] = v;
@@ -313,9 +315,21 @@ async function showStatusMenu(): Promise<void> {
   ];
   const pick = await vscode.window.showQuickPick(items, {
     title: `Inkling: ${s.kind ?? 'not running'}${s.enabled === false ? ', completions off' : ''}${s.message ? ` (${s.message})` : ''}`,
-    placeHolder: [s.provider, s.model, s.endpoint].filter(Boolean).join(' · ') || 'provider unknown',
+    placeHolder: [s.provider, s.model, s.endpoint, offlineSummary(s)].filter(Boolean).join(' · ') || 'provider unknown',
   });
   await pick?.run();
+}
+
+// offlineSummary describes the offline engine's model when it is the provider: how much it learnt
+// and of its memory cap it holds, and whether the cap left files out.
+function offlineSummary(s: ServerStatus): string | undefined {
+  const o = s.offline;
+  if (s.provider !== 'local' || !o || !o.maxBytes) {
+    return undefined;
+  }
+  const mib = (n?: number) => Math.round((n ?? 0) / (1 << 20));
+  const skipped = o.skipped ? `, ${o.skipped} files left out (raise inkling.localMemoryMiB)` : '';
+  return `${o.files ?? 0} files learnt, ${mib(o.bytes)} of ${mib(o.maxBytes)} MiB${skipped}`;
 }
 
 async function setApiKey(): Promise<void> {
