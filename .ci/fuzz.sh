@@ -17,6 +17,7 @@ trap 'rm -f "$out"' EXIT
 for target in \
 	./context/workspace:FuzzEdits \
 	./context/workspace:FuzzEditSequence \
+	./context/symbols:FuzzExtract \
 	./completion/provider:FuzzStopper \
 	./completion/provider:FuzzChatCleaner \
 	./completion/provider:FuzzReadInfill \
