@@ -434,10 +434,12 @@ func classify(name string, ctx, reqCtx context.Context, err error) error {
 	return e
 }
 
+// Compiled on first use: only an error needs them, and compiled at init
+// they cost every start of the binary.
 var (
-	keyLike    = regexp.MustCompile(`\b(sk|pk|rk|gsk|hf|xai|key)[-_][A-Za-z0-9_\-*.]{8,}`)
-	bearerLike = regexp.MustCompile(`(?i)bearer\s+\S+`)
-	spaces     = regexp.MustCompile(`\s+`)
+	keyLike    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(sk|pk|rk|gsk|hf|xai|key)[-_][A-Za-z0-9_\-*.]{8,}`) })
+	bearerLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)bearer\s+\S+`) })
+	spaces     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 )
 
 // scrub makes a server's message safe to show and log: one short line,
@@ -447,9 +449,9 @@ func scrub(msg, apiKey string, prompt ...string) string {
 	if apiKey != "" {
 		msg = strings.ReplaceAll(msg, apiKey, "[redacted]")
 	}
-	msg = keyLike.ReplaceAllString(msg, "[redacted]")
-	msg = bearerLike.ReplaceAllString(msg, "Bearer [redacted]")
-	msg = strings.TrimSpace(spaces.ReplaceAllString(msg, " "))
+	msg = keyLike().ReplaceAllString(msg, "[redacted]")
+	msg = bearerLike().ReplaceAllString(msg, "Bearer [redacted]")
+	msg = strings.TrimSpace(spaces().ReplaceAllString(msg, " "))
 	if quotesPrompt(msg, prompt) {
 		return "the server's message quoted the prompt and is withheld"
 	}
@@ -466,7 +468,7 @@ func quotesPrompt(msg string, prompt []string) bool {
 	var texts []string
 	for _, p := range prompt {
 		if len(p) >= run {
-			texts = append(texts, spaces.ReplaceAllString(p, " "))
+			texts = append(texts, spaces().ReplaceAllString(p, " "))
 		}
 	}
 	if len(texts) == 0 {

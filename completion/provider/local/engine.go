@@ -703,7 +703,7 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 		_, c = m.prob(&c, w)
 	}
 	c.recent = recentIn(pre, abs, e.idSym)
-	if specFor(q.language, q.path) == goSpec {
+	if specFor(q.language, q.path) == goSpec() {
 		e.checkSyntax(m, strs)
 		c.syn = syntaxOf(q.prefix, strs, q.cut)
 	}

@@ -286,7 +286,7 @@ func (e *Engine) newReader(path string, n int) *reader {
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()
-	if specFor("", path) == goSpec {
+	if specFor("", path) == goSpec() {
 		e.checkSyntax(m, strs)
 	}
 	e.refReady(m, specFor("", path), strs)

@@ -14,7 +14,7 @@ import (
 func TestAbsFor(t *testing.T) {
 	e := New(Options{})
 	ids := e.vocab.intern([]string{"rv", "if", "!=", `"x"`, "42", "_v2", "\n+"}, nil)
-	abs := e.absFor(goSpec)
+	abs := e.absFor(goSpec())
 	want := []uint32{e.idSym, ids[1], ids[2], e.litSym, e.litSym, e.idSym, ids[6]}
 	for i, id := range ids {
 		if got := abs(id); got != want[i] {
@@ -22,7 +22,7 @@ func TestAbsFor(t *testing.T) {
 		}
 	}
 	// Python's keywords are not Go's.
-	if abs := e.absFor(pySpec); abs(ids[1]) != ids[1] || abs(e.vocab.intern([]string{"def"}, nil)[0]) == e.idSym {
+	if abs := e.absFor(pySpec()); abs(ids[1]) != ids[1] || abs(e.vocab.intern([]string{"def"}, nil)[0]) == e.idSym {
 		t.Error("python keywords abstracted")
 	}
 }

@@ -72,7 +72,7 @@ func classify(s string) symClass {
 	case c == '\n':
 		return clNL
 	case isWordByte(c) || c == '"' || c == '\'' || c == '`':
-		if goSpec.keywords[s] && s != "nil" && s != "true" && s != "false" {
+		if goSpec().keywords[s] && s != "nil" && s != "true" && s != "false" {
 			return clOther
 		}
 		return clEnds // identifier or literal
