@@ -437,7 +437,9 @@ func classify(name string, ctx, reqCtx context.Context, err error) error {
 // Compiled on first use: only an error needs them, and compiled at init
 // they cost every start of the binary.
 var (
-	keyLike    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(sk|pk|rk|gsk|hf|xai|key)[-_][A-Za-z0-9_\-*.]{8,}`) })
+	keyLike = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b(sk|pk|rk|gsk|hf|xai|key)[-_][A-Za-z0-9_\-*.]{8,}`)
+	})
 	bearerLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)bearer\s+\S+`) })
 	spaces     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 )
