@@ -119,6 +119,7 @@ func TestCyclingAfterTyping(t *testing.T) {
 	if _, err := e.Complete(ctx, Request{URI: "file:///w/a.go", Position: inBody, Trigger: Automatic}); err != nil {
 		t.Fatal(err)
 	}
+	waitSettled(t, e, "file:///w/a.go")
 	res, err := e.Complete(ctx, Request{URI: "file:///w/a.go", Position: inBody, Trigger: Cycling})
 	if err != nil {
 		t.Fatal(err)

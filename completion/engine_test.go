@@ -77,6 +77,22 @@ func typeAt(t *testing.T, ws *workspace.Workspace, v int32, line, col int, s str
 	}
 }
 
+// waitSettled waits until no model call is in flight for uri.
+func waitSettled(t *testing.T, e *Engine, uri string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		e.mu.Lock()
+		_, busy := e.flights[uri]
+		e.mu.Unlock()
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the model call never settled")
+		}
+	}
+}
+
 func TestTypingThroughMakesNoModelCall(t *testing.T) {
 	p := &scripted{chunks: []string{"return a", " + b\n}\n"}}
 	e, ws := newTestEngine(p)
@@ -85,6 +101,9 @@ func TestTypingThroughMakesNoModelCall(t *testing.T) {
 	if err != nil || len(res.Items) != 1 || res.Items[0].Text != "return a + b" {
 		t.Fatalf("first: %+v %v", res, err)
 	}
+	// The reply can go out before the call has wound down; until then a
+	// key joins the call instead of finding its answer in the cache.
+	waitSettled(t, e, "file:///w/a.go")
 	typed := "retu"
 	for i, ch := range typed {
 		typeAt(t, ws, int32(i+2), 3, 1+i, string(ch))
