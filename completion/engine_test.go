@@ -66,6 +66,10 @@ func newTestEngine(p provider.Provider) (*Engine, *workspace.Workspace) {
 	ws.Open("file:///w/a.go", "go", 1, goSrc)
 	o := DefaultOptions()
 	o.Debounce = 0
+	// Extra context is skipped when it is late (30 ms by default); on a
+	// loaded machine an instant gathering can be, and tests that are not
+	// about lateness (TestExtraContextLate sets its own) must not see it.
+	o.GatherTimeout = 10 * time.Second
 	return New(ws, p, o), ws
 }
 
