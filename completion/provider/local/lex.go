@@ -65,72 +65,82 @@ func newSpec(s spec, ops string, keywords string) *spec {
 
 const cOps = "<<= >>= >>>= === !== ... ** **= -> => :: && || ++ -- == != <= >= += -= *= /= %= &= |= ^= << >> ?? ?. ??="
 
-// lazySpec returns s's tables, built on first use: seven built at init
-// cost every start of the binary 0.4 ms before it could answer initialize.
-func lazySpec(s spec, ops, keywords string) func() *spec {
-	return sync.OnceValue(func() *spec { return newSpec(s, ops, keywords) })
-}
-
+// The lexers' tables, built on first use: built at init, they cost every
+// start of the binary 0.4 ms before it could answer initialize.
 var (
-	goSpec = lazySpec(spec{
-		name:          "go",
-		lineComments:  []string{"//"},
-		blockComments: [][2]string{{"/*", "*/"}},
-		quotes:        `"'`,
-		rawQuotes:     "`",
-		indentUnit:    "\t",
-	}, "<<= >>= &^= ... && || <- ++ -- == != <= >= := += -= *= /= %= &= |= ^= << >> &^", "break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var nil true false")
-	cSpec = lazySpec(spec{
-		name:          "c",
-		lineComments:  []string{"//"},
-		blockComments: [][2]string{{"/*", "*/"}},
-		quotes:        `"'`,
-		multiQuotes:   "`",
-		identStart:    "$",
-		lifetimes:     true,
-		indentUnit:    "    ",
-	}, cOps, "abstract as async await auto break case catch char class const continue default delete do double else enum export extends extern false final finally float fn for function if impl implements import in instanceof int interface let long match mod module mut namespace new null package private protected pub public return self short signed sizeof static struct super switch this throw throws true try typedef typeof union unsigned use var void volatile where while yield")
-	pySpec = lazySpec(spec{
-		name:         "python",
-		lineComments: []string{"#"},
-		quotes:       `"'`,
-		triple:       true,
-		strPrefix: map[string]bool{"r": true, "b": true, "f": true, "u": true, "rb": true, "br": true,
-			"fr": true, "rf": true, "R": true, "B": true, "F": true, "U": true},
-		indentUnit: "    ",
-	}, "**= //= >>= <<= ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= := @=", "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return self try while with yield")
-	rubySpec = lazySpec(spec{
-		name:          "ruby",
-		lineComments:  []string{"#"},
-		blockComments: [][2]string{{"=begin", "=end"}},
-		quotes:        `"'`,
-		multiQuotes:   "`",
-		identStart:    "@$",
-		wordSuffix:    "?!",
-		indentUnit:    "  ",
-	}, "**= <=> === ... .. ** && || << >> <= >= == != =~ !~ += -= *= /= %= ||= &&= :: -> =>", "BEGIN END alias and begin break case class def defined? do else elsif end ensure false for if in module next nil not or redo rescue retry return self super then true undef unless until when while yield")
-	luaSpec = lazySpec(spec{
-		name:         "lua",
-		lineComments: []string{"--"},
-		quotes:       `"'`,
-		luaLong:      true,
-		indentUnit:   "  ",
-	}, "... .. == ~= <= >= // :: << >>", "and break do else elseif end false for function goto if in local nil not or repeat return then true until while")
-	shSpec = lazySpec(spec{
-		name:         "shell",
-		lineComments: []string{"#"},
-		quotes:       `"'`,
-		multiQuotes:  "`",
-		identStart:   "$",
-		hashNeedsGap: true,
-		indentUnit:   "  ",
-	}, "&& || ;; << >> <= >= == != $( ${ $(( )) [[ ]] |& &> >& 2>", "case do done elif else esac fi for function if in select then until while local export return")
-	genericSpec = lazySpec(spec{
-		name:         "generic",
-		lineComments: []string{"//", "#"},
-		quotes:       `"'`,
-		indentUnit:   "    ",
-	}, "&& || == != <= >= -> => :: += -= ++ --", "break case class const continue default do else false for function if import in let new null return self switch this true var while")
+	goSpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:          "go",
+			lineComments:  []string{"//"},
+			blockComments: [][2]string{{"/*", "*/"}},
+			quotes:        `"'`,
+			rawQuotes:     "`",
+			indentUnit:    "\t",
+		}, "<<= >>= &^= ... && || <- ++ -- == != <= >= := += -= *= /= %= &= |= ^= << >> &^", "break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var nil true false")
+	})
+	cSpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:          "c",
+			lineComments:  []string{"//"},
+			blockComments: [][2]string{{"/*", "*/"}},
+			quotes:        `"'`,
+			multiQuotes:   "`",
+			identStart:    "$",
+			lifetimes:     true,
+			indentUnit:    "    ",
+		}, cOps, "abstract as async await auto break case catch char class const continue default delete do double else enum export extends extern false final finally float fn for function if impl implements import in instanceof int interface let long match mod module mut namespace new null package private protected pub public return self short signed sizeof static struct super switch this throw throws true try typedef typeof union unsigned use var void volatile where while yield")
+	})
+	pySpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:         "python",
+			lineComments: []string{"#"},
+			quotes:       `"'`,
+			triple:       true,
+			strPrefix: map[string]bool{"r": true, "b": true, "f": true, "u": true, "rb": true, "br": true,
+				"fr": true, "rf": true, "R": true, "B": true, "F": true, "U": true},
+			indentUnit: "    ",
+		}, "**= //= >>= <<= ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= := @=", "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return self try while with yield")
+	})
+	rubySpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:          "ruby",
+			lineComments:  []string{"#"},
+			blockComments: [][2]string{{"=begin", "=end"}},
+			quotes:        `"'`,
+			multiQuotes:   "`",
+			identStart:    "@$",
+			wordSuffix:    "?!",
+			indentUnit:    "  ",
+		}, "**= <=> === ... .. ** && || << >> <= >= == != =~ !~ += -= *= /= %= ||= &&= :: -> =>", "BEGIN END alias and begin break case class def defined? do else elsif end ensure false for if in module next nil not or redo rescue retry return self super then true undef unless until when while yield")
+	})
+	luaSpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:         "lua",
+			lineComments: []string{"--"},
+			quotes:       `"'`,
+			luaLong:      true,
+			indentUnit:   "  ",
+		}, "... .. == ~= <= >= // :: << >>", "and break do else elseif end false for function goto if in local nil not or repeat return then true until while")
+	})
+	shSpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:         "shell",
+			lineComments: []string{"#"},
+			quotes:       `"'`,
+			multiQuotes:  "`",
+			identStart:   "$",
+			hashNeedsGap: true,
+			indentUnit:   "  ",
+		}, "&& || ;; << >> <= >= == != $( ${ $(( )) [[ ]] |& &> >& 2>", "case do done elif else esac fi for function if in select then until while local export return")
+	})
+	genericSpec = sync.OnceValue(func() *spec {
+		return newSpec(spec{
+			name:         "generic",
+			lineComments: []string{"//", "#"},
+			quotes:       `"'`,
+			indentUnit:   "    ",
+		}, "&& || == != <= >= -> => :: += -= ++ --", "break case class const continue default do else false for function if import in let new null return self switch this true var while")
+	})
 )
 
 // specFor picks the lexer for an LSP languageId, falling back to the file
