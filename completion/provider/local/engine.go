@@ -305,10 +305,12 @@ func (e *Engine) trainIDs(path string, ids []uint32, spaced []bool, buf []byte, 
 		e.mu.RLock()
 		tables, limit := e.tablesLocked()
 		e.mu.RUnlock()
-		if tables+e.global.growBytes(to-from)+e.gref.growBytes(to-from) > limit {
+		need := e.global.growBytes(to-from) + e.gref.growBytes(to-from)
+		if tables+need > limit {
 			e.pruneLocked()
+			need = e.global.growBytes(to-from) + e.gref.growBytes(to-from)
 		}
-		e.notePeak(e.global.growBytes(to-from) + e.gref.growBytes(to-from))
+		e.notePeak(need)
 		// Only this goroutine changes the model (trainMu), so it can read
 		// it unlocked to build bigger levels while requests go on; the
 		// write lock covers the swap and the counting.
