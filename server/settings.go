@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -68,22 +69,21 @@ func defaultSettings(env func(string) string) (Settings, []string) {
 	if s.APIKey == "" {
 		set("OPENAI_API_KEY", &s.APIKey)
 	}
-	if v := strings.TrimSpace(env("INKLING_CONTEXT_TOKENS")); v != "" {
-		var n int
-		if _, err := fmt.Sscan(v, &n); err != nil || n < 0 {
-			problems = append(problems, fmt.Sprintf("INKLING_CONTEXT_TOKENS: %q is not a token count", v))
-		} else {
-			s.BudgetTokens = n
+	// whole reads a whole number in [lo, hi] from the environment.
+	whole := func(name, what string, lo, hi int, dst *int) {
+		v := strings.TrimSpace(env(name))
+		if v == "" {
+			return
 		}
-	}
-	if v := strings.TrimSpace(env("INKLING_LOCAL_MEMORY_MIB")); v != "" {
 		var n int
-		if _, err := fmt.Sscan(v, &n); err != nil || n < minLocalMiB || n > maxLocalMiB {
-			problems = append(problems, fmt.Sprintf("INKLING_LOCAL_MEMORY_MIB: %q is not a whole number of MiB from %d to %d", v, minLocalMiB, maxLocalMiB))
-		} else {
-			s.LocalMemoryMiB = n
+		if _, err := fmt.Sscan(v, &n); err != nil || n < lo || n > hi {
+			problems = append(problems, fmt.Sprintf("%s: %q is not %s", name, v, what))
+			return
 		}
+		*dst = n
 	}
+	whole("INKLING_CONTEXT_TOKENS", "a token count", 0, math.MaxInt, &s.BudgetTokens)
+	whole("INKLING_LOCAL_MEMORY_MIB", fmt.Sprintf("a whole number of MiB from %d to %d", minLocalMiB, maxLocalMiB), minLocalMiB, maxLocalMiB, &s.LocalMemoryMiB)
 	if s.Provider != "" && !validKind(s.Provider) {
 		problems = append(problems, fmt.Sprintf("INKLING_PROVIDER: %q is not one of %s", s.Provider, strings.Join(providerKinds, ", ")))
 		s.Provider = ""
