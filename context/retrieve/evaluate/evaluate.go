@@ -1,8 +1,9 @@
-// Package evaluate measures the context engine on real Go modules fetched
-// from the module proxy at run time: how many of the identifiers a line
-// needs, that its own file never mentions, the prompt contains, and whether
-// their declarations are in it; against two baselines, the prefix and
-// suffix alone and Copilot's neighbour-tab windows.
+// Package evaluate measures the context engine on real code fetched at run
+// time (Go modules from the module proxy, npm packages, Debian packages) or
+// found in a folder: how many of the identifiers a line needs, that its own
+// file never mentions, the prompt contains, and whether their declarations
+// are in it; against two baselines, the prefix and suffix alone and
+// Copilot's neighbour-tab windows.
 package evaluate
 
 import (
@@ -33,7 +34,10 @@ var DefaultModules = []string{"go.uber.org/zap@v1.27.0", "github.com/spf13/cobra
 // DefaultBudgets are the prompt budgets reported.
 var DefaultBudgets = []int{1024, 2048, 4096}
 
-// Run is `inkling eval context [-modcache DIR] [-max N] [-v] [module@version ...]`.
+// Run is `inkling eval context [-modcache DIR] [-max N] [-v] [source ...]`,
+// where a source is a Go module@version, npm:package@version,
+// deb:package (Debian's, as apt has it) or a folder, and may end in
+// #sub to evaluate only the folder sub of it (npm:rxjs@7.8.1#package/src).
 func Run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("eval context", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -60,7 +64,7 @@ func Run(args []string, out io.Writer) error {
 	tokens.Warm()
 	total := newTally(DefaultBudgets)
 	for _, m := range mods {
-		dir, err := download(cache, m)
+		dir, err := fetch(cache, m)
 		if err != nil {
 			return err
 		}
@@ -77,6 +81,58 @@ func Run(args []string, out io.Writer) error {
 		total.print(out)
 	}
 	return nil
+}
+
+// fetch returns the folder of the source src, downloading it into cache
+// unless it is a folder already.
+func fetch(cache, src string) (string, error) {
+	if i := strings.LastIndexByte(src, '#'); i >= 0 {
+		dir, err := fetch(cache, src[:i])
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, filepath.FromSlash(src[i+1:])), nil
+	}
+	switch {
+	case strings.HasPrefix(src, "npm:"):
+		return unpack(cache, src, "npm", "pack", "--silent", strings.TrimPrefix(src, "npm:"))
+	case strings.HasPrefix(src, "deb:"):
+		return unpack(cache, src, "apt-get", "download", "-q", strings.TrimPrefix(src, "deb:"))
+	}
+	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+		return src, nil
+	}
+	return download(cache, src)
+}
+
+// unpack runs a command that downloads one archive into a fresh folder
+// under cache (npm pack, apt-get download) and unpacks it there.
+func unpack(cache, src string, command ...string) (string, error) {
+	dir := filepath.Join(cache, strings.NewReplacer(":", "_", "/", "_", "@", "_").Replace(src))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s: %v: %s", strings.Join(command, " "), err, strings.TrimSpace(string(out)))
+	}
+	archives, _ := filepath.Glob(filepath.Join(dir, "*.[td][ge][zb]")) // .tgz, .deb
+	if len(archives) != 1 {
+		return "", fmt.Errorf("%s: expected one archive in %s, found %d", src, dir, len(archives))
+	}
+	src = filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	x := exec.Command("tar", "xzf", archives[0], "-C", src)
+	if strings.HasSuffix(archives[0], ".deb") {
+		x = exec.Command("dpkg-deb", "-x", archives[0], src)
+	}
+	if out, err := x.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("unpacking %s: %v: %s", archives[0], err, strings.TrimSpace(string(out)))
+	}
+	return src, nil
 }
 
 // download fetches a module into the cache with the go command.
@@ -205,10 +261,12 @@ func evalModule(dir string, maxPoints int, verbose bool, dump int, out io.Writer
 
 	files := map[string]string{}
 	var paths []string
+	langs := map[string]*treesitter.Language{}
 	for _, f := range r.Files().Files() {
-		if f.Language == nil || f.Language.ID != "go" {
+		if f.Language == nil || f.Language.ID == "shellscript" {
 			continue
 		}
+		langs[f.Path] = f.Language
 		b, err := os.ReadFile(f.Path)
 		if err != nil {
 			return nil, err
@@ -218,10 +276,10 @@ func evalModule(dir string, maxPoints int, verbose bool, dump int, out io.Writer
 	}
 	var points []point
 	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
+		if isTest(p) {
 			continue
 		}
-		points = append(points, findPoints(p, files[p], idx)...)
+		points = append(points, findPoints(p, files[p], langs[p], idx)...)
 	}
 	if maxPoints > 0 && len(points) > maxPoints {
 		step := float64(len(points)) / float64(maxPoints)
@@ -234,8 +292,8 @@ func evalModule(dir string, maxPoints int, verbose bool, dump int, out io.Writer
 
 	t := newTally(DefaultBudgets)
 	t.points = len(points)
-	lang := treesitter.Lookup("go", "")
 	for n, pt := range points {
+		lang := langs[pt.path]
 		text := files[pt.path]
 		ls := lineStart(text, pt.line)
 		le := ls + strings.IndexByte(text[ls:]+"\n", '\n')
@@ -245,15 +303,15 @@ func evalModule(dir string, maxPoints int, verbose bool, dump int, out io.Writer
 		// with the line's answer in it.
 		idx.Update(symbols.Extract(lang, pt.path, []byte(edited), nil))
 
-		tabs := openTabs(pt.path, files)
+		tabs := openTabs(pt.path, files, langs)
 		for _, b := range ws.Buffers() {
 			_ = ws.Close(b.URI)
 		}
 		for i := len(tabs) - 1; i >= 0; i-- {
-			ws.Open(workspace.URIOf(tabs[i]), "go", 1, files[tabs[i]])
+			ws.Open(workspace.URIOf(tabs[i]), langs[tabs[i]].ID, 1, files[tabs[i]])
 		}
 		uri := workspace.URIOf(pt.path)
-		ws.Open(uri, "go", 1, edited)
+		ws.Open(uri, lang.ID, 1, edited)
 		snap, err := ws.Snapshot(uri, true)
 		if err != nil {
 			return nil, err
@@ -320,7 +378,7 @@ func buildPrompt(m method, r *retrieve.Retriever, ws *workspace.Workspace, snap 
 		for _, b := range ws.Buffers() {
 			tabs = append(tabs, neighbors.Tab{URI: b.URI, Path: b.Path, LanguageID: b.LanguageID, Version: b.Version, Text: b.Text})
 		}
-		wins := neighbors.Find(snap.URI, "go", text, cur, tabs, neighbors.Copilot)
+		wins := neighbors.Find(snap.URI, snap.LanguageID, text, cur, tabs, neighbors.Copilot)
 		took = time.Since(start)
 		used := 0
 		for _, w := range wins {
@@ -384,9 +442,24 @@ func takeLines(s string, budget int, fromEnd bool) string {
 	return strings.Join(lines[:i], "")
 }
 
+// isTest reports whether path is a test by its language's conventions;
+// tests are indexed but not completion points.
+func isTest(path string) bool {
+	base := filepath.Base(path)
+	for _, dir := range strings.Split(filepath.ToSlash(filepath.Dir(path)), "/") {
+		switch dir {
+		case "test", "tests", "__tests__", "spec", "testdata", "testing":
+			return true
+		}
+	}
+	return strings.HasSuffix(base, "_test.go") || strings.HasSuffix(base, ".d.ts") ||
+		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") ||
+		strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py")
+}
+
 // findPoints finds the lines of a file that use an identifier the rest of
 // the file never mentions and the module defines in another file.
-func findPoints(path, text string, idx *symbols.Index) []point {
+func findPoints(path, text string, lang *treesitter.Language, idx *symbols.Index) []point {
 	count := map[string]int{}
 	eachIdent(text, func(id string) { count[id]++ })
 	// A name the line itself declares (a field, a method, func init) is
@@ -403,8 +476,9 @@ func findPoints(path, text string, idx *symbols.Index) []point {
 		}
 	}
 	var out []point
+	code := strings.Split(codeOnly(text, lang), "\n")
 	for i, l := range strings.Split(text, "\n") {
-		code := stripCommentsAndStrings(l)
+		code := code[i]
 		seen := map[string]bool{}
 		var novel []string
 		lineCount := map[string]int{}
@@ -421,7 +495,7 @@ func findPoints(path, text string, idx *symbols.Index) []point {
 				}
 			}
 		})
-		if len(novel) == 0 {
+		if len(novel) == 0 || strings.TrimSpace(code) == "" {
 			continue
 		}
 		col := len(l) - len(strings.TrimLeft(l, " \t"))
@@ -430,36 +504,37 @@ func findPoints(path, text string, idx *symbols.Index) []point {
 	return out
 }
 
-// stripCommentsAndStrings blanks a Go line's comment and string literals.
-func stripCommentsAndStrings(l string) string {
-	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote != '`' {
-				i++
-			} else if c == quote {
-				quote = 0
+// codeOnly is text with its comments and string literals blanked (their
+// line breaks kept), as the language's tree-sitter grammar finds them.
+func codeOnly(text string, lang *treesitter.Language) string {
+	t, err := treesitter.Parse(lang, []byte(text))
+	if err != nil {
+		return text
+	}
+	defer t.Close()
+	b := []byte(text)
+	var walk func(n *treesitter.Node)
+	walk = func(n *treesitter.Node) {
+		if typ := n.Type(); strings.Contains(typ, "comment") || strings.Contains(typ, "string") {
+			for i := n.StartByte(); i < n.EndByte() && int(i) < len(b); i++ {
+				if b[i] != '\n' {
+					b[i] = ' '
+				}
 			}
-			b.WriteByte(' ')
-		case c == '"' || c == '`' || c == '\'':
-			quote = c
-			b.WriteByte(' ')
-		case c == '/' && i+1 < len(l) && (l[i+1] == '/' || l[i+1] == '*'):
-			return b.String()
-		default:
-			b.WriteByte(c)
+			return
+		}
+		for i := 0; i < int(n.ChildCount()); i++ {
+			walk(n.Child(i))
 		}
 	}
-	return b.String()
+	walk(t.Root())
+	return string(b)
 }
 
 // openTabs is the target file and the four files of its folder sharing the
 // most identifiers with it, most similar last (so the target is the most
 // recently used tab and the most similar the next).
-func openTabs(path string, files map[string]string) []string {
+func openTabs(path string, files map[string]string, langs map[string]*treesitter.Language) []string {
 	mine := map[string]bool{}
 	eachIdent(files[path], func(id string) { mine[id] = true })
 	type scored struct {
@@ -468,7 +543,7 @@ func openTabs(path string, files map[string]string) []string {
 	}
 	var cands []scored
 	for p, t := range files {
-		if p == path || filepath.Dir(p) != filepath.Dir(path) {
+		if p == path || filepath.Dir(p) != filepath.Dir(path) || langs[p] != langs[path] {
 			continue
 		}
 		seen := map[string]bool{}
