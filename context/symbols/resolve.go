@@ -46,6 +46,8 @@ const (
 	wMember          = 0.45
 	wFileType        = 0.3 // a type defined in the cursor's file
 	wHop             = 0.5 // decay per step from type to field type, function to result type
+	wBase            = 0.9 // a class's base classes and interfaces: their members are its own
+	wNamedType       = 0.5 // the type a variable's name spells (request_validator: RequestValidator)
 	wSamePackage     = 0.12
 	wImported        = 0.1
 	wUsedImport      = 0.25 // a package whose qualifier appears near the cursor
@@ -183,6 +185,13 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 	// Names used near the cursor, resolved to their definitions. A name
 	// after an imported package's qualifier is that package's.
 	for name, w := range near.weight {
+		// Code names a variable after its type more often than not, and in
+		// dynamic languages the name is all there is to go on.
+		if tn := typeNamed(name); tn != "" {
+			for _, t := range x.typesIn(tn, "", dir) {
+				addType(t, w*wNamedType*closeness(t, q.Path, dir, imported))
+			}
+		}
 		if near.member[name] {
 			found := false
 			for qual := range near.qualOf[name] {
@@ -285,6 +294,20 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 		}
 		for _, u := range x.typesIn(t.Sig(), t.Name(), t.File.Dir) {
 			addType(u, w*hop)
+		}
+	}
+
+	// A class's bases: the types its header names after its own name
+	// (class A(B), class A extends B implements C, class A : B, class
+	// A < B), two levels up. Go says the same with embedded fields, below.
+	for range 2 {
+		for t, w := range copyMap(types) {
+			if t.Kind == Type || t.File.LanguageID == "go" {
+				continue
+			}
+			for _, u := range x.typesIn(classHeader(t.Sig()), t.Name(), t.File.Dir) {
+				addType(u, w*wBase)
+			}
 		}
 	}
 
@@ -519,6 +542,43 @@ func (x *Index) packageName(dir, importPath string) string {
 	}
 	base := importPath[strings.LastIndexAny(importPath, "/.")+1:]
 	return base
+}
+
+// classHeader is a class's signature up to the end of its first line or
+// the opening of its body.
+func classHeader(sig string) string {
+	if i := strings.IndexByte(sig, '\n'); i >= 0 {
+		sig = sig[:i]
+	}
+	if i := strings.IndexByte(sig, '{'); i >= 0 {
+		sig = sig[:i]
+	}
+	return sig
+}
+
+// typeNamed is the type name a variable's name spells, in PascalCase
+// (request_validator and requestValidator: RequestValidator), or "" for
+// a name that is capitalised already or too short to mean anything.
+func typeNamed(name string) string {
+	name = strings.TrimLeft(name, "_$")
+	if len(name) < 3 || name[0] < 'a' || name[0] > 'z' {
+		return ""
+	}
+	var b strings.Builder
+	up := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // typesIn resolves the identifiers of a signature to type definitions,
