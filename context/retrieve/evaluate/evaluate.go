@@ -91,7 +91,11 @@ func fetch(cache, src string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return filepath.Join(dir, filepath.FromSlash(src[i+1:])), nil
+		sub := filepath.Join(dir, filepath.FromSlash(src[i+1:]))
+		if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
+			return "", fmt.Errorf("%s: no folder %s in it", src, src[i+1:])
+		}
+		return sub, nil
 	}
 	switch {
 	case strings.HasPrefix(src, "npm:"):
@@ -504,8 +508,10 @@ func findPoints(path, text string, lang *treesitter.Language, idx *symbols.Index
 	return out
 }
 
-// codeOnly is text with its comments and string literals blanked (their
-// line breaks kept), as the language's tree-sitter grammar finds them.
+// codeOnly is text with its comments, string literals and keywords
+// blanked (their line breaks kept), as the language's tree-sitter grammar
+// finds them: a keyword is an unnamed leaf, and TypeScript's "from" or
+// Ruby's "do" is not a use of a function of that name.
 func codeOnly(text string, lang *treesitter.Language) string {
 	t, err := treesitter.Parse(lang, []byte(text))
 	if err != nil {
@@ -515,7 +521,8 @@ func codeOnly(text string, lang *treesitter.Language) string {
 	b := []byte(text)
 	var walk func(n *treesitter.Node)
 	walk = func(n *treesitter.Node) {
-		if typ := n.Type(); strings.Contains(typ, "comment") || strings.Contains(typ, "string") {
+		if typ := n.Type(); strings.Contains(typ, "comment") || strings.Contains(typ, "string") ||
+			n.ChildCount() == 0 && !n.IsNamed() {
 			for i := n.StartByte(); i < n.EndByte() && int(i) < len(b); i++ {
 				if b[i] != '\n' {
 					b[i] = ' '
