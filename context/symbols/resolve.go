@@ -40,20 +40,21 @@ const (
 // with; then the rest of the package and what it imports, which is where an
 // identifier the file has never used yet comes from.
 const (
-	wQualifierMember = 1.6 // a member of the package or value before the '.' being typed
-	wSelfType        = 1.0 // the enclosing method's receiver or class
-	wSigType         = 0.8 // a type in the enclosing function's signature
-	wMember          = 0.45
-	wFileType        = 0.3 // a type defined in the cursor's file
-	wHop             = 0.5 // decay per step from type to field type, function to result type
-	wBase            = 0.9 // a class's base classes and interfaces: their members are its own
-	wNamedType       = 0.5 // the type a variable's name spells (request_validator: RequestValidator)
-	wSamePackage     = 0.12
-	wImported        = 0.1
-	wUsedImport      = 0.25 // a package whose qualifier appears near the cursor
-	visiblePenalty   = 0.3  // discovered names the local window already shows
-	testPenalty      = 0.2  // a test file's definition, for code that is not a test
-	wCooccur         = 3    // bonus for a name the files most like this one use
+	wQualifierMember  = 1.6 // a member of the package or value before the '.' being typed
+	wSelfType         = 1.0 // the enclosing method's receiver or class
+	wSigType          = 0.8 // a type in the enclosing function's signature
+	wMember           = 0.45
+	wFileType         = 0.3 // a type defined in the cursor's file
+	wHop              = 0.5 // decay per step from type to field type, function to result type
+	wBase             = 0.9 // a class's base classes and interfaces: their members are its own
+	wNamedType        = 0.5 // the type a variable's name spells (request_validator: RequestValidator)
+	wNamedTypeUntyped = 2   // the same where code declares no types, and the name is all there is
+	wSamePackage      = 0.12
+	wImported         = 0.1
+	wUsedImport       = 0.25 // a package whose qualifier appears near the cursor
+	visiblePenalty    = 0.3  // discovered names the local window already shows
+	testPenalty       = 0.2  // a test file's definition, for code that is not a test
+	wCooccur          = 3    // bonus for a name the files most like this one use
 )
 
 // closeness ranks where a definition lives relative to the cursor's file.
@@ -188,8 +189,12 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 		// Code names a variable after its type more often than not, and in
 		// dynamic languages the name is all there is to go on.
 		if tn := typeNamed(name); tn != "" {
+			wn := wNamedType
+			if untyped(q.LanguageID) {
+				wn = wNamedTypeUntyped
+			}
 			for _, t := range x.typesIn(tn, "", dir) {
-				addType(t, w*wNamedType*closeness(t, q.Path, dir, imported))
+				addType(t, w*wn*closeness(t, q.Path, dir, imported))
 			}
 		}
 		if near.member[name] {
@@ -542,6 +547,16 @@ func (x *Index) packageName(dir, importPath string) string {
 	}
 	base := importPath[strings.LastIndexAny(importPath, "/.")+1:]
 	return base
+}
+
+// untyped reports whether a language's code mostly leaves its variables'
+// types unsaid.
+func untyped(languageID string) bool {
+	switch languageID {
+	case "python", "ruby", "javascript", "javascriptreact", "php", "lua":
+		return true
+	}
+	return false
 }
 
 // classHeader is a class's signature up to the end of its first line or
