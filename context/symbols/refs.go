@@ -1,8 +1,12 @@
 package symbols
 
 import (
+	"cmp"
 	"slices"
 )
+
+// maxVoters is how many of the most similar files vote in cooccurring.
+const maxVoters = 24
 
 // Which names a file uses, kept as sorted distinct 32-bit hashes: the
 // names themselves would hold the file's text alive or cost a copy each,
@@ -94,30 +98,43 @@ func jaccard(a, b []uint32) float64 {
 }
 
 // cooccurring weighs the names the files like self use and self does not:
-// each file of the folder (and of the folders given) votes for the names
-// it uses with its similarity to self, and the votes are normalised by the
-// total, so a name every similar file uses scores near 1. It is what the
-// neighbours of a file tell about the names it will need next.
+// each of the files of the folder (and of the folders given) most like
+// self votes for the names it uses with its similarity to self, and the
+// votes are normalised by the total, so a name every similar file uses
+// scores near 1. It is what the neighbours of a file tell about the names
+// it will need next. Only the maxVoters most similar vote: in a folder of
+// hundreds of large files (pygments' lexers) counting every vote was most
+// of a request's time, and the least similar files' votes weigh little.
 func (x *Index) cooccurring(self []uint32, selfPath string, selfTest bool, dirs []string) map[uint32]float64 {
 	if len(self) == 0 {
 		return nil
 	}
-	votes := map[uint32]float64{}
-	var total float64
+	type voter struct {
+		sim  float64
+		refs []uint32
+	}
+	var voters []voter
 	for _, dir := range dirs {
 		for _, f := range x.Dir(dir) {
 			if f.Path == selfPath || (f.Test && !selfTest) || len(f.Refs) == 0 {
 				continue
 			}
-			sim := jaccard(self, f.Refs)
-			if sim < 0.05 {
-				continue
+			if sim := jaccard(self, f.Refs); sim >= 0.05 {
+				voters = append(voters, voter{sim, f.Refs})
 			}
-			total += sim
-			for _, h := range f.Refs {
-				if !has(self, h) {
-					votes[h] += sim
-				}
+		}
+	}
+	if len(voters) > maxVoters {
+		slices.SortFunc(voters, func(a, b voter) int { return cmp.Compare(b.sim, a.sim) })
+		voters = voters[:maxVoters]
+	}
+	votes := map[uint32]float64{}
+	var total float64
+	for _, v := range voters {
+		total += v.sim
+		for _, h := range v.refs {
+			if !has(self, h) {
+				votes[h] += v.sim
 			}
 		}
 	}
