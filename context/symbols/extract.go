@@ -266,6 +266,7 @@ func build(f *File, langID string, raws []rawDef, impls []impl, src []byte) {
 	var stack []open
 	parents := make([]int, 0, len(raws))
 	endRows := make([]int, 0, len(raws))
+	bodyRows := make([]int, 0, len(raws))
 	defs := make([]draft, 0, len(raws))
 	for i, r := range raws {
 		if i > 0 && raws[i-1].name == r.name && raws[i-1].start == r.start {
@@ -352,6 +353,7 @@ func build(f *File, langID string, raws []rawDef, impls []impl, src []byte) {
 		defs = append(defs, d)
 		parents = append(parents, parent)
 		endRows = append(endRows, r.endRow)
+		bodyRows = append(bodyRows, r.bodyRow)
 		if kind.isType() || kind == Function || kind == Method || kind == Module {
 			idx := len(defs) - 1
 			if kind == Module {
@@ -374,8 +376,15 @@ func build(f *File, langID string, raws []rawDef, impls []impl, src []byte) {
 	for p, first := range firstMember {
 		d := &defs[p]
 		start, end := int(d.Start), first-1
-		if end-start+1 > maxHeaderLines {
-			end = start + maxHeaderLines - 1
+		// A header whose type parameters run over lines is shown whole up
+		// to its body, as a function's parameters are: what the class
+		// extends comes last (class Query<\n  T,\n> extends Removable {).
+		limit := maxHeaderLines
+		if b := bodyRows[p]; b-start+1 > limit {
+			limit = min(b-start+1, maxFuncLines)
+		}
+		if end-start+1 > limit {
+			end = start + limit - 1
 		}
 		if end < start {
 			end = start

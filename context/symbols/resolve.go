@@ -310,7 +310,7 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 			if t.Kind == Type || t.File.LanguageID == "go" {
 				continue
 			}
-			for _, u := range x.typesIn(classHeader(t.Sig()), t.Name(), t.File.Dir) {
+			for _, u := range x.typesIn(classHeader(t.Sig(), t.File.LanguageID), t.Name(), t.File.Dir) {
 				addType(u, w*wBase)
 			}
 		}
@@ -559,16 +559,39 @@ func untyped(languageID string) bool {
 	return false
 }
 
-// classHeader is a class's signature up to the end of its first line or
-// the opening of its body.
-func classHeader(sig string) string {
+// classHeader is the header of a class of the language languageID, up to
+// where its body opens, from its signature: in Python up to the line that
+// ends in ':', in Ruby its first line, elsewhere up to the '{' in its first
+// eight lines (the header's type parameters may run over lines), or its
+// first line when there is none.
+func classHeader(sig, languageID string) string {
+	first := sig
 	if i := strings.IndexByte(sig, '\n'); i >= 0 {
-		sig = sig[:i]
+		first = sig[:i]
 	}
-	if i := strings.IndexByte(sig, '{'); i >= 0 {
-		sig = sig[:i]
+	if languageID == "ruby" {
+		return first
 	}
-	return sig
+	off := 0
+	for range 8 {
+		line := sig[off:]
+		nl := strings.IndexByte(line, '\n')
+		if nl >= 0 {
+			line = line[:nl]
+		}
+		if languageID == "python" {
+			if strings.HasSuffix(strings.TrimSpace(line), ":") {
+				return sig[:off+len(line)]
+			}
+		} else if i := strings.IndexByte(line, '{'); i >= 0 {
+			return sig[:off+i]
+		}
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+	}
+	return first
 }
 
 // typeNamed is the type name a variable's name spells, in PascalCase
