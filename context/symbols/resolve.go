@@ -124,6 +124,18 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 		}
 	}
 
+	// The files that stand for the cursor's folder and the folders above
+	// it as modules, beside each (lib/rack.rb for lib/rack/*.rb and
+	// lib/rack/handler/*.rb, src/net.rs for src/net/*.rs): what they define
+	// is in scope there as the folder's own definitions are.
+	var parentMods []*File
+	for d := dir; len(parentMods) < 3 && filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if f := x.File(filepath.Join(filepath.Dir(d), filepath.Base(d)+filepath.Ext(q.Path))); f != nil {
+			parentMods = append(parentMods, f)
+			imported[f.Path] = true
+		}
+	}
+
 	// Code outside tests does not use what test files define (in Go it
 	// cannot).
 	selfTest := IsTestPath(q.Path)
@@ -382,7 +394,11 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 	// The package and the packages it imports: where new names come from.
 	// The cursor's own file is left out: the prompt shows much of it, and
 	// the names the code around the cursor uses from it are resolved above.
-	for _, f := range x.Dir(dir) {
+	pkg := x.Dir(dir)
+	if len(parentMods) > 0 {
+		pkg = append(pkg[:len(pkg):len(pkg)], parentMods...)
+	}
+	for _, f := range pkg {
 		if f == self {
 			continue
 		}
