@@ -102,6 +102,8 @@ func TestCompletionErrorsNameTheProblem(t *testing.T) {
 		{map[string]any{"textDocument": map[string]any{"uri": uri}, "position": pos(1000000, 0)}, "past the end"},
 		{map[string]any{"textDocument": map[string]any{"uri": "file:///w/none.go"}, "position": pos(0, 0)}, "didOpen"},
 		{map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": 1e300, "character": 0}}, "position.line"},
+		{map[string]any{"textDocument": 7, "position": pos(0, 0)}, `field "textDocument" must be an object, not a number`},
+		{map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": "two", "character": 0}}, `"position.line" must be an integer, not a string`},
 	}
 	for _, method := range []string{"textDocument/inlineCompletion", "textDocument/completion"} {
 		for _, c := range cases {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,11 +162,50 @@ func decode(req *jsonrpc2.Request, v any) error {
 	if err := json.Unmarshal(*req.Params, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return errorf(codeInvalidParams, "%s: field %q must be %s, not JSON %s", req.Method, te.Field, te.Type, te.Value)
+			return errorf(codeInvalidParams, "%s: field %q must be %s, not %s", req.Method, te.Field, jsonKind(te.Type), withArticle(te.Value))
 		}
 		return errorf(codeInvalidParams, "%s: %v", req.Method, err)
 	}
 	return nil
+}
+
+// jsonKind names what a Go type decodes from in JSON's words: the client
+// wrote JSON, and server.textDocumentID means nothing to its author.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "a value"
+}
+
+// withArticle is encoding/json's name of a JSON value's kind ("number",
+// "string", "array", "object", "bool", "number 1e300") with an article.
+func withArticle(v string) string {
+	switch {
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "a") || strings.HasPrefix(v, "o"):
+		return "an " + v
+	}
+	return "a " + v
 }
 
 func (s *Server) exit() {
