@@ -587,6 +587,7 @@ type query struct {
 	lay      layout
 	fileSeqs [][]uint32      // suffix and snippets, extra file-cache text
 	spacing  map[uint64]bool // this file's own spacing of symbol pairs
+	banFirst []string        // texts the line may not start with (python.go)
 }
 
 // prepare lexes the prompt outside any model lock.
@@ -604,6 +605,9 @@ func (e *Engine) prepare(p provider.Prompt) *query {
 	}
 	toks := lex(sp, prefix, make([]Token, 0, len(prefix)/2))
 	q := &query{path: p.Path, language: p.Language, cut: len(prefix) < len(p.Prefix)}
+	if sp.name == "python" {
+		q.banFirst = pyBannedClauses(prefix)
+	}
 	if n := len(toks); n > 0 {
 		last := toks[n-1]
 		switch {
@@ -705,6 +709,7 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 		_, c = m.prob(&c, w)
 	}
 	c.recent = recentIn(pre, abs, e.idSym)
+	m.texts = strs
 	if specFor(q.language, q.path) == goSpec() {
 		e.checkSyntax(m, strs)
 		c.syn = syntaxOf(q.prefix, strs, q.cut)
@@ -727,7 +732,9 @@ func (e *Engine) suggestLocked(q *query, multiline bool) (string, float64) {
 		}
 	}
 	floor := math.Log(e.opts.MinConfidence)
+	m.banFirst = q.banFirst
 	syms, logp, ok := m.line(c, first, e.opts.Beam, 64, floor)
+	m.banFirst = nil // the lines of a block after it start where it says
 	prob := math.Exp(logp)
 	// A lone line break finishes the line the cursor is on; it is worth
 	// offering only as the start of a block.

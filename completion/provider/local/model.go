@@ -90,6 +90,14 @@ type mix struct {
 	// strs, when not nil, are the symbols' texts, and the mix checks Go
 	// syntax (syntax.go): symbols past the end of strs are not checked.
 	strs []string
+	// texts, when not nil, are the symbols' texts, by which line leaves
+	// out a symbol that runs over lines (a docstring, a raw string): it
+	// completes the rest of one line, and a file's other docstrings were
+	// what it offered at the start of Python lines.
+	texts []string
+	// banFirst are texts the line's first symbol may not have (Python's
+	// clauses where no compound statement can take them: python.go).
+	banFirst []string
 	// ruled are the symbols the syntax rules can rule out: the closing
 	// brackets and the layout symbols.
 	ruled []uint32
@@ -355,6 +363,9 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64)
 			}
 			total := 0.0
 			for _, w := range cands {
+				if m.spansLines(w) || step == 0 && m.banFirst != nil && int(w) < len(m.texts) && slices.Contains(m.banFirst, m.texts[w]) {
+					continue
+				}
 				p, nc := m.prob(&b.c, w)
 				sc = append(sc, scored{w, p, nc})
 				total += p
@@ -407,6 +418,12 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64)
 		}
 	}
 	return best.syms, best.logp, found
+}
+
+// spansLines reports whether w is a symbol other than a line break whose
+// text runs over lines.
+func (m *mix) spansLines(w uint32) bool {
+	return int(w) < len(m.texts) && !m.isNL(w) && strings.IndexByte(m.texts[w], '\n') >= 0
 }
 
 // rank returns the 1-based rank of w among all tokens after c, or 0 when
