@@ -49,6 +49,7 @@ const (
 	wBase             = 0.9 // a class's base classes and interfaces: their members are its own
 	wNamedType        = 0.5 // the type a variable's name spells (request_validator: RequestValidator)
 	wNamedTypeUntyped = 2   // the same where code declares no types, and the name is all there is
+	wTypeEnd          = 0.5 // shared by the folder's types whose name ends in the spelled one (loop: BaseEventLoop)
 	wSamePackage      = 0.12
 	wImported         = 0.1
 	wUsedImport       = 0.25 // a package whose qualifier appears near the cursor
@@ -56,6 +57,11 @@ const (
 	testPenalty       = 0.2  // a test file's definition, for code that is not a test
 	wCooccur          = 3    // bonus for a name the files most like this one use
 )
+
+// maxTypeEnds is how many of the folder's types may end in a name the
+// code spells before none is taken: loop is one of BaseEventLoop and
+// AbstractEventLoop, but value is no one's.
+const maxTypeEnds = 3
 
 // closeness ranks where a definition lives relative to the cursor's file.
 func closeness(d *Def, path, dir string, imported map[string]bool) float64 {
@@ -197,16 +203,39 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 
 	// Names used near the cursor, resolved to their definitions. A name
 	// after an imported package's qualifier is that package's.
+	var dirTypes []*Def // the folder's types, for names that end one
+	for _, f := range x.Dir(dir) {
+		for i := range f.Defs {
+			if d := &f.Defs[i]; d.Kind.isType() && d.Container() == "" {
+				dirTypes = append(dirTypes, d)
+			}
+		}
+	}
 	for name, w := range near.weight {
 		// Code names a variable after its type more often than not, and in
-		// dynamic languages the name is all there is to go on.
+		// dynamic languages the name is all there is to go on: loop may
+		// be the folder's only ...EventLoop.
 		if tn := typeNamed(name); tn != "" {
 			wn := wNamedType
 			if untyped(q.LanguageID) {
 				wn = wNamedTypeUntyped
 			}
-			for _, t := range x.typesIn(tn, "", dir) {
+			ts := x.typesIn(tn, "", dir)
+			for _, t := range ts {
 				addType(t, w*wn*closeness(t, q.Path, dir, imported))
+			}
+			if len(ts) == 0 {
+				var ends []*Def
+				for _, t := range dirTypes {
+					if n := t.Name(); len(n) > len(tn) && strings.HasSuffix(n, tn) && isUpper(n[len(n)-len(tn)]) {
+						ends = append(ends, t)
+					}
+				}
+				if len(ends) <= maxTypeEnds {
+					for _, t := range ends {
+						addType(t, w*wn*wTypeEnd/float64(len(ends)))
+					}
+				}
 			}
 		}
 		if near.member[name] {
@@ -564,6 +593,10 @@ func (x *Index) packageName(dir, importPath string) string {
 	base := importPath[strings.LastIndexAny(importPath, "/.")+1:]
 	return base
 }
+
+// isUpper reports whether c is an ASCII capital, where a PascalCase word
+// starts.
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // untyped reports whether a language's code mostly leaves its variables'
 // types unsaid.
