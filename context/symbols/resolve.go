@@ -203,14 +203,8 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 
 	// Names used near the cursor, resolved to their definitions. A name
 	// after an imported package's qualifier is that package's.
-	var dirTypes []*Def // the folder's types, for names that end one
-	for _, f := range x.Dir(dir) {
-		for i := range f.Defs {
-			if d := &f.Defs[i]; d.Kind.isType() && d.Container() == "" {
-				dirTypes = append(dirTypes, d)
-			}
-		}
-	}
+	var dirTypes []*Def // the folder's types, for names that end one; listed once needed
+	listed := false
 	for name, w := range near.weight {
 		// Code names a variable after its type more often than not, and in
 		// dynamic languages the name is all there is to go on: loop may
@@ -223,6 +217,16 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 			ts := x.typesIn(tn, "", dir)
 			for _, t := range ts {
 				addType(t, w*wn*closeness(t, q.Path, dir, imported))
+			}
+			if len(ts) == 0 && !listed {
+				listed = true
+				for _, f := range x.Dir(dir) {
+					for i := range f.Defs {
+						if d := &f.Defs[i]; d.Kind.isType() && d.Container() == "" {
+							dirTypes = append(dirTypes, d)
+						}
+					}
+				}
 			}
 			if len(ts) == 0 {
 				var ends []*Def
