@@ -39,6 +39,12 @@ type Language struct {
 	load    func() *sitter.Language
 	once    sync.Once
 	grammar *sitter.Language
+
+	// serial marks a grammar whose external scanner keeps its state in C
+	// globals (Lua's: ending_char and level_count), so two parses at once
+	// corrupt each other's trees; its parses take turns under parsing.
+	serial  bool
+	parsing sync.Mutex
 }
 
 func (l *Language) sitter() *sitter.Language {
@@ -60,7 +66,7 @@ var languages = []*Language{
 	{ID: "ruby", Extensions: []string{".rb", ".rake", ".gemspec"}, aliases: []string{"rb"}, load: ruby.GetLanguage},
 	{ID: "php", Extensions: []string{".php", ".phtml"}, load: php.GetLanguage},
 	{ID: "shellscript", Extensions: []string{".sh", ".bash", ".zsh"}, aliases: []string{"bash", "sh", "shell", "zsh"}, load: bash.GetLanguage},
-	{ID: "lua", Extensions: []string{".lua"}, load: lua.GetLanguage},
+	{ID: "lua", Extensions: []string{".lua"}, load: lua.GetLanguage, serial: true},
 }
 
 var (

@@ -48,6 +48,10 @@ func Parse(l *Language, src []byte) (*Tree, error) {
 }
 
 func parse(l *Language, old *sitter.Tree, src []byte) (*Tree, error) {
+	if l.serial {
+		l.parsing.Lock()
+		defer l.parsing.Unlock()
+	}
 	p, done := parserFor(l)
 	// Never a cancellable context: smacker's cancellation can leave the
 	// parser's flag set and fail every later parse.
