@@ -434,7 +434,7 @@ func (x *Index) ResolveImport(from *File, imp Import) (dirs []string, files []*F
 				return d, f
 			}
 		}
-	case "rust", "java", "csharp", "php":
+	case "rust", "java", "csharp", "php", "lua":
 		p = strings.NewReplacer("::", "/", ".", "/", "\\", "/").Replace(p)
 		p = strings.TrimPrefix(strings.TrimPrefix(p, "crate/"), "self/")
 	}
