@@ -150,6 +150,8 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 		co = x.cooccurring(self.Refs, q.Path, selfTest, []string{dir})
 	}
 	cands := buf.cands[:0]
+	sums := buf.sums[:0] // per candidate, the sum of its evidence
+	defer func() { buf.sums = sums[:0] }()
 	candAt := buf.at // index in cands
 	clear(candAt)
 	defer func() {
@@ -176,14 +178,18 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 			score *= 1 + wCooccur*co[hashName(d.Name())]
 		}
 		if i, ok := candAt[d]; ok {
-			// Evidence adds up, with diminishing returns.
+			// Evidence adds up, with diminishing returns: the best counts
+			// whole and the rest a quarter (summed at the end, so that the
+			// order the maps above hand it out does not change a score).
 			c := &cands[i]
-			c.Score = math.Max(c.Score, score) + 0.25*math.Min(c.Score, score)
+			c.Score = math.Max(c.Score, score)
+			sums[i] += score
 			c.Direct = c.Direct || direct
 			return
 		}
 		candAt[d] = int32(len(cands))
 		cands = append(cands, Candidate{Def: d, Score: score, Direct: direct})
+		sums = append(sums, score)
 	}
 
 	near := nearNames(q.Text, q.Offset, cursorLine)
@@ -457,6 +463,9 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 	}
 	_ = importDirs
 
+	for i := range cands {
+		cands[i].Score += 0.25 * (sums[i] - cands[i].Score)
+	}
 	out := cands
 	slices.SortFunc(out, func(a, b Candidate) int {
 		if a.Score != b.Score {
@@ -484,6 +493,7 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 // of what a request allocated.
 type resolveBuf struct {
 	cands   []Candidate
+	sums    []float64
 	at      map[*Def]int32
 	visible []uint32 // hashes of the names the prompt shows, sorted
 }
