@@ -97,6 +97,9 @@ func (d *Def) SigLines() int { return strings.Count(d.Sig(), "\n") + 1 }
 type Import struct {
 	Path string
 	Name string
+	// Member marks Python's from M import N as the import of M.N: bound
+	// only if M.N is a module, for N is more often something M defines.
+	Member bool
 }
 
 // File is what the index knows of one file.
@@ -193,6 +196,7 @@ func extractTree(f *File, lang *treesitter.Language, src []byte, tree *treesitte
 	q.Matches(tree.Root(), src, 0, 0, func(m treesitter.Match) bool {
 		var r match
 		var imp Import
+		var member string
 		var isImport, isImpl bool
 		var implNode *treesitter.Node
 		for _, c := range m.Captures {
@@ -210,6 +214,8 @@ func extractTree(f *File, lang *treesitter.Language, src []byte, tree *treesitte
 				imp.Path = strings.Trim(c.Node.Content(src), "\"'`<>")
 			case c.Name == "import.name":
 				imp.Name = c.Node.Content(src)
+			case c.Name == "import.member":
+				member = c.Node.Content(src)
 			case c.Name == "impl":
 				isImpl, implNode = true, c.Node
 			case strings.HasPrefix(c.Name, "definition."):
@@ -217,6 +223,16 @@ func extractTree(f *File, lang *treesitter.Language, src []byte, tree *treesitte
 					r.kind, r.node = k, c.Node
 				}
 			}
+		}
+		if member != "" && imp.Path != "" {
+			if imp.Name == "" {
+				imp.Name = member[strings.LastIndexByte(member, '.')+1:]
+			}
+			if !strings.HasSuffix(imp.Path, ".") {
+				imp.Path += "."
+			}
+			imp.Path += member
+			imp.Member = true
 		}
 		switch {
 		case isImport && imp.Path != "":

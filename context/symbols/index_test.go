@@ -209,3 +209,34 @@ func TestDirIndexFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonFromImportModule: from M import N binds N to the module M.N
+// when there is one (from email import errors), and binds nothing when N
+// is something M defines (from .globals import request).
+func TestPythonFromImportModule(t *testing.T) {
+	py := treesitter.Lookup("python", "")
+	x := NewIndex()
+	srcs := map[string]string{
+		"/w/mail/errors.py":     "class MessageDefect(Exception):\n    pass\n",
+		"/w/mail/globals.py":    "request = None\n",
+		"/w/mail/feedparser.py": "from mail import errors\nfrom .globals import request\nfrom . import errors as errs\n",
+	}
+	for p, s := range srcs {
+		x.Update(Extract(py, p, []byte(s), nil))
+	}
+	f := x.File("/w/mail/feedparser.py")
+	bound := map[string][]string{}
+	for _, imp := range f.Imports {
+		if !imp.Member {
+			continue
+		}
+		_, files := x.ResolveImport(f, imp)
+		for _, g := range files {
+			bound[imp.Name] = append(bound[imp.Name], g.Path)
+		}
+	}
+	want := map[string][]string{"errors": {"/w/mail/errors.py"}, "errs": {"/w/mail/errors.py"}}
+	if diff := cmp.Diff(want, bound); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+}

@@ -1,6 +1,8 @@
 (import_statement name: (dotted_name) @import.path) @import
 (import_statement name: (aliased_import name: (dotted_name) @import.path alias: (identifier) @import.name)) @import
 (import_from_statement module_name: (_) @import.path) @import
+(import_from_statement module_name: (_) @import.path name: (dotted_name) @import.member) @import
+(import_from_statement module_name: (_) @import.path name: (aliased_import name: (dotted_name) @import.member alias: (identifier) @import.name)) @import
 
 (class_definition name: (identifier) @name) @definition.class
 (function_definition name: (identifier) @name) @definition.function
