@@ -11,7 +11,9 @@ import (
 // or module); @receiver names the type a method belongs to when the syntax
 // puts it outside the type (Go receivers, Rust impl blocks, captured with
 // @impl); @package is the file's package name; @import with @import.path
-// and an optional @import.name is one import.
+// and an optional @import.name is one import, and with @import.member
+// (Python's from M import N) the import of M.N bound to N, which counts
+// only if M.N is a module.
 //
 //go:embed queries/tags/*.scm
 var tagsFS embed.FS
