@@ -133,9 +133,12 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 	// The files that stand for the cursor's folder and the folders above
 	// it as modules, beside each (lib/rack.rb for lib/rack/*.rb and
 	// lib/rack/handler/*.rb, src/net.rs for src/net/*.rs): what they define
-	// is in scope there as the folder's own definitions are.
+	// is in scope there as the folder's own definitions are, in Ruby's
+	// nested modules and Rust's (through super::). Not in Go, where foo.go
+	// beside foo/ is another package, nor where a file must import it.
 	var parentMods []*File
-	for d := dir; len(parentMods) < 3 && filepath.Dir(d) != d; d = filepath.Dir(d) {
+	nests := q.LanguageID == "ruby" || q.LanguageID == "rust"
+	for d := dir; nests && len(parentMods) < 3 && filepath.Dir(d) != d; d = filepath.Dir(d) {
 		if f := x.File(filepath.Join(filepath.Dir(d), filepath.Base(d)+filepath.Ext(q.Path))); f != nil {
 			parentMods = append(parentMods, f)
 			imported[f.Path] = true
