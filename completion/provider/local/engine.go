@@ -710,8 +710,8 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 	}
 	c.recent = recentIn(pre, abs, e.idSym)
 	m.texts = strs
-	if specFor(q.language, q.path) == goSpec() {
-		e.checkSyntax(m, strs)
+	if on, goRules := syntaxRules(q.language, q.path); on {
+		e.checkSyntax(m, strs, goRules)
 		c.syn = syntaxOf(q.prefix, strs, q.cut)
 	}
 	return m, c

@@ -286,8 +286,8 @@ func (e *Engine) newReader(path string, n int) *reader {
 	e.vocab.mu.RLock()
 	strs := e.vocab.strs
 	e.vocab.mu.RUnlock()
-	if specFor("", path) == goSpec() {
-		e.checkSyntax(m, strs)
+	if on, goRules := syntaxRules("", path); on {
+		e.checkSyntax(m, strs, goRules)
 	}
 	e.refReady(m, specFor("", path), strs)
 	return &reader{m: m, c: m.start(), strs: strs, ids: make([]uint32, 0, n), steps: make([]uint32, 0, n)}

@@ -98,6 +98,15 @@ type mix struct {
 	// banFirst are texts the line's first symbol may not have (Python's
 	// clauses where no compound statement can take them: python.go).
 	banFirst []string
+	// bracketsOnly limits the syntax rules to the brackets' (syntax.go):
+	// of Go's rule for line breaks inside brackets, only the case of a }
+	// just closed holds elsewhere, and that only as a habit.
+	bracketsOnly bool
+	// offRule is the share of its probability a token the rules rule out
+	// keeps: 0 for Go, whose held-out code never breaks them; a little
+	// elsewhere, where a lexer made for a family of languages can miss a
+	// regular expression literal or a lifetime and so an open bracket.
+	offRule float64
 	// ruled are the symbols the syntax rules can rule out: the closing
 	// brackets and the layout symbols.
 	ruled []uint32
@@ -174,25 +183,36 @@ func (m *mix) prob(c *ctxs, w uint32) (float64, ctxs) {
 	if int(w) < len(m.strs) {
 		s := m.strs[w]
 		cl := classify(s)
-		allowed = c.syn.allows(cl, s)
+		allowed = m.allows(&c.syn, cl, s)
 		y = c.syn.after(cl, s)
 	}
 	p, next := m.raw(c, w)
 	next.syn = y
 	if !allowed {
-		return 0, next
+		if m.offRule == 0 {
+			return 0, next
+		}
+		p *= m.offRule
 	}
 	if c.allowed == 0 {
 		c.allowed = 1
 		for _, x := range m.ruled {
-			if s := m.strs[x]; !c.syn.allows(classify(s), s) {
+			if s := m.strs[x]; !m.allows(&c.syn, classify(s), s) {
 				q, _ := m.raw(c, x)
-				c.allowed -= q
+				c.allowed -= q * (1 - m.offRule)
 			}
 		}
 		c.allowed = max(c.allowed, 1e-9)
 	}
 	return p / c.allowed, next
+}
+
+// allows is y.allows under m's rules.
+func (m *mix) allows(y *syntax, cl symClass, s string) bool {
+	if m.bracketsOnly && cl == clNL {
+		return !y.braceInBrackets()
+	}
+	return y.allows(cl, s)
 }
 
 // raw is prob without the syntax rules.
