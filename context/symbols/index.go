@@ -440,6 +440,14 @@ func (x *Index) ResolveImport(from *File, imp Import) (dirs []string, files []*F
 	}
 	if lang == "go" {
 		for mod, dir := range x.modules {
+			if mod == "std" {
+				// The standard library's own module (GOROOT/src, opened as
+				// a workspace): its import paths have no module prefix.
+				if d := filepath.Join(dir, filepath.FromSlash(p)); x.byDir[d] != nil {
+					return []string{d}, nil
+				}
+				continue
+			}
 			if p == mod || strings.HasPrefix(p, mod+"/") {
 				d := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, mod)))
 				if _, ok := x.byDir[d]; ok {

@@ -240,3 +240,28 @@ func TestPythonFromImportModule(t *testing.T) {
 		t.Errorf("bindings (-want +got):\n%s", diff)
 	}
 }
+
+// TestStdModuleImports: with the standard library's own module open as the
+// workspace (GOROOT/src, module std), "net/http" is its folder net/http;
+// elsewhere an import without a dot in its first element is the standard
+// library, which is not indexed.
+func TestStdModuleImports(t *testing.T) {
+	goLang := treesitter.Lookup("go", "a.go")
+	x := NewIndex()
+	x.SetModule("std", "/g/src")
+	x.Update(Extract(goLang, "/g/src/net/http/status.go", []byte("package http\n\nconst StatusOK = 200\n"), nil))
+	cgi := Extract(goLang, "/g/src/net/http/cgi/child.go", []byte("package cgi\n\nimport \"net/http\"\n\nvar s = http.StatusOK\n"), nil)
+	x.Update(cgi)
+	dirs, _ := x.ResolveImport(cgi, Import{Path: "net/http"})
+	if diff := cmp.Diff([]string{"/g/src/net/http"}, dirs); diff != "" {
+		t.Errorf("net/http in module std (-want +got):\n%s", diff)
+	}
+	y := NewIndex()
+	y.SetModule("example.com/m", "/w")
+	y.Update(Extract(goLang, "/w/net/http/h.go", []byte("package http\n"), nil))
+	user := Extract(goLang, "/w/a/a.go", []byte("package a\n\nimport \"net/http\"\n"), nil)
+	y.Update(user)
+	if dirs, files := y.ResolveImport(user, Import{Path: "net/http"}); len(dirs)+len(files) != 0 {
+		t.Errorf("net/http in a user's module resolved to %v %v, want the standard library (nothing)", dirs, files)
+	}
+}
