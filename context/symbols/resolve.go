@@ -227,17 +227,17 @@ func (x *Index) ResolveAppend(dst []Candidate, q Query, limit int) []Candidate {
 			for _, t := range ts {
 				addType(t, w*wn*closeness(t, q.Path, dir, imported))
 			}
-			if len(ts) == 0 && !listed {
-				listed = true
-				for _, f := range x.Dir(dir) {
-					for i := range f.Defs {
-						if d := &f.Defs[i]; d.Kind.isType() && d.Container() == "" {
-							dirTypes = append(dirTypes, d)
+			if len(ts) == 0 {
+				if !listed {
+					listed = true
+					for _, f := range x.Dir(dir) {
+						for i := range f.Defs {
+							if d := &f.Defs[i]; d.Kind.isType() && d.Container() == "" {
+								dirTypes = append(dirTypes, d)
+							}
 						}
 					}
 				}
-			}
-			if len(ts) == 0 {
 				var ends []*Def
 				for _, t := range dirTypes {
 					if n := t.Name(); len(n) > len(tn) && strings.HasSuffix(n, tn) && isUpper(n[len(n)-len(tn)]) {
