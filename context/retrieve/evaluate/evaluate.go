@@ -41,7 +41,18 @@ var DefaultBudgets = []int{1024, 2048, 4096}
 func Run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("eval context", flag.ContinueOnError)
 	fs.SetOutput(out)
-	modcache := fs.String("modcache", "", "module cache to download into and keep (default: a temporary one, removed after)")
+	fs.Usage = func() {
+		fmt.Fprintf(out, `Usage: inkling eval context [flags] [source ...]
+
+A source is a Go module@version, npm:package@version, deb:package (fetched
+with apt-get download) or a folder, and may end in #sub to score only that
+folder of it (npm:rxjs@7.8.1#package/src).
+Default: %s.
+
+`, strings.Join(DefaultModules, " and "))
+		fs.PrintDefaults()
+	}
+	modcache := fs.String("modcache", "", "cache to download sources into and keep (default: a temporary one, removed after)")
 	maxPoints := fs.Int("max", 0, "at most this many completion points per module, evenly spread (0: all)")
 	verbose := fs.Bool("v", false, "print every point's misses")
 	dump := fs.Int("dump", 0, "print the 2,048-token prompt of every Nth point")
