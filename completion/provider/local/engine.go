@@ -709,7 +709,7 @@ func (e *Engine) mixFor(q *query) (*mix, ctxs) {
 		_, c = m.prob(&c, w)
 	}
 	c.recent = recentIn(pre, abs, e.idSym)
-	m.texts = strs
+	m.strs = strs
 	if on, goRules := syntaxRules(q.language, q.path); on {
 		e.checkSyntax(m, strs, goRules)
 		c.syn = syntaxOf(q.prefix, strs, q.cut)

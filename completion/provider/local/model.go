@@ -87,14 +87,14 @@ type mix struct {
 	// idSym for identifiers, litSym for literals, else itself. Nil when
 	// there is no shape model.
 	abs func(uint32) uint32
-	// strs, when not nil, are the symbols' texts, and the mix checks Go
-	// syntax (syntax.go): symbols past the end of strs are not checked.
-	strs []string
-	// texts, when not nil, are the symbols' texts, by which line leaves
-	// out a symbol that runs over lines (a docstring, a raw string): it
+	// strs, when not nil, are the symbols' texts (symbols interned since
+	// are past its end, and not checked). By them line leaves out a
+	// symbol that runs over lines (a docstring, a raw string): it
 	// completes the rest of one line, and a file's other docstrings were
 	// what it offered at the start of Python lines.
-	texts []string
+	strs []string
+	// checks tells that the mix applies the syntax rules (syntax.go).
+	checks bool
 	// banFirst are texts the line's first symbol may not have (Python's
 	// clauses where no compound statement can take them: python.go).
 	banFirst []string
@@ -174,7 +174,7 @@ func (m *mix) isNL(id uint32) bool { return id >= m.firstNL && id <= m.lastNL }
 
 // prob returns p(w | c) and the contexts after w.
 func (m *mix) prob(c *ctxs, w uint32) (float64, ctxs) {
-	if m.strs == nil {
+	if !m.checks {
 		return m.raw(c, w)
 	}
 	// The tokens that syntax rules out give their share to the rest.
@@ -383,7 +383,7 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64)
 			}
 			total := 0.0
 			for _, w := range cands {
-				if m.spansLines(w) || step == 0 && m.banFirst != nil && int(w) < len(m.texts) && slices.Contains(m.banFirst, m.texts[w]) {
+				if m.spansLines(w) || step == 0 && m.banFirst != nil && int(w) < len(m.strs) && slices.Contains(m.banFirst, m.strs[w]) {
 					continue
 				}
 				p, nc := m.prob(&b.c, w)
@@ -443,7 +443,7 @@ func (m *mix) line(start ctxs, first []uint32, width, maxLen int, floor float64)
 // spansLines reports whether w is a symbol other than a line break whose
 // text runs over lines.
 func (m *mix) spansLines(w uint32) bool {
-	return int(w) < len(m.texts) && !m.isNL(w) && strings.IndexByte(m.texts[w], '\n') >= 0
+	return int(w) < len(m.strs) && !m.isNL(w) && strings.IndexByte(m.strs[w], '\n') >= 0
 }
 
 // rank returns the 1-based rank of w among all tokens after c, or 0 when

@@ -214,7 +214,7 @@ const offRuleShare = 0.02
 // checkSyntax makes m check syntax, all of Go's rules when goRules and
 // else the bracket rule alone; strs are the vocabulary's symbols.
 func (e *Engine) checkSyntax(m *mix, strs []string, goRules bool) {
-	m.strs = strs
+	m.strs, m.checks = strs, true
 	m.ruled = m.ruled[:0]
 	m.bracketsOnly, m.offRule = !goRules, 0
 	if !goRules {
