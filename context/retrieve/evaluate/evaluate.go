@@ -457,19 +457,18 @@ func takeLines(s string, budget int, fromEnd bool) string {
 	return strings.Join(lines[:i], "")
 }
 
-// isTest reports whether path is a test by its language's conventions;
-// tests are indexed but not completion points.
+// isTest reports whether path is a test (as the index judges one) or a
+// declaration file or test data: indexed but not completion points.
 func isTest(path string) bool {
-	base := filepath.Base(path)
+	if symbols.IsTestPath(path) || strings.HasSuffix(path, ".d.ts") {
+		return true
+	}
 	for _, dir := range strings.Split(filepath.ToSlash(filepath.Dir(path)), "/") {
-		switch dir {
-		case "test", "tests", "__tests__", "spec", "testdata", "testing":
+		if dir == "testdata" || dir == "testing" {
 			return true
 		}
 	}
-	return strings.HasSuffix(base, "_test.go") || strings.HasSuffix(base, ".d.ts") ||
-		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") ||
-		strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py")
+	return false
 }
 
 // findPoints finds the lines of a file that use an identifier the rest of
